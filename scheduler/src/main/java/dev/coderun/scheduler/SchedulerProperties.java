@@ -1,0 +1,26 @@
+package dev.coderun.scheduler;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Scheduler settings ({@code coderun.scheduler.*}).
+ *
+ * @param bootstrapServers Kafka brokers
+ * @param applicationId the Kafka Streams application id; every scheduler instance of one deployment shares it
+ * @param stateDir where local state stores live; one per instance on a machine
+ * @param commitInterval how often a Kafka transaction commits; bounds the latency a dispatch adds
+ * @param maxActiveRunsPerHandle runs of one handle running at once
+ * @param maxQueuedRunsPerHandle runs of one handle waiting; one more is REJECTED with {@code queue_full}
+ */
+@ConfigurationProperties("coderun.scheduler")
+public record SchedulerProperties(
+        @DefaultValue("127.0.0.1:9092") String bootstrapServers,
+        @DefaultValue("coderun-scheduler") String applicationId,
+        @DefaultValue("${java.io.tmpdir}/coderun-scheduler") Path stateDir,
+        @DefaultValue("50ms") Duration commitInterval,
+        @DefaultValue("8") int maxActiveRunsPerHandle,
+        @DefaultValue("10000") int maxQueuedRunsPerHandle,
+        @DefaultValue("2") int streamThreads) {}

@@ -1,0 +1,75 @@
+package dev.coderun.scheduler.topology;
+
+import dev.coderun.scheduler.SchedulerProperties;
+import dev.coderun.scheduler.admission.Admission;
+import dev.coderun.scheduler.admission.AdmissionPolicy;
+import java.time.Clock;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/** Runs the scheduler topology with exactly-once processing for as long as the application runs. */
+@Component
+class SchedulerStreams implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(SchedulerStreams.class);
+
+    private final SchedulerProperties properties;
+    private volatile KafkaStreams streams;
+
+    SchedulerStreams(SchedulerProperties properties) {
+        this.properties = properties;
+    }
+
+    @Override
+    public void start() {
+        Admission admission = new Admission(
+                new AdmissionPolicy(properties.maxActiveRunsPerHandle(), properties.maxQueuedRunsPerHandle()));
+        streams = new KafkaStreams(SchedulerTopology.build(admission, Clock.systemUTC()), config());
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("scheduler stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> log.info("scheduler streams {} -> {}", before, now));
+        streams.start();
+    }
+
+    Properties config() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, properties.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, properties.commitInterval().toMillis());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, properties.stateDir().toString());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, properties.streamThreads());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        // Single-broker friendly; a real cluster overrides through coderun.scheduler.* and broker defaults.
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        return p;
+    }
+
+    @Override
+    public void stop() {
+        KafkaStreams running = streams;
+        if (running != null) {
+            running.close(java.time.Duration.ofSeconds(10));
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        KafkaStreams running = streams;
+        return running != null && running.state().isRunningOrRebalancing();
+    }
+}
