@@ -1,0 +1,18 @@
+package dev.coderun.worker;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/**
+ * A worker process: takes dispatched runs from Kafka, executes each in a sandboxed container, streams its output and
+ * reports its lifecycle. Scale the fleet by starting more of these, each with its own {@code coderun.worker.id}.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class WorkerApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(WorkerApplication.class, args);
+    }
+}

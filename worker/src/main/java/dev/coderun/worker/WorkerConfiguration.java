@@ -1,0 +1,38 @@
+package dev.coderun.worker;
+
+import java.time.Clock;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** What every feature of the worker shares: the clock and the one Kafka producer. */
+@Configuration(proxyBeanMethods = false)
+class WorkerConfiguration {
+
+    /** Small enough not to delay a status event noticeably, large enough to batch a burst of output chunks. */
+    private static final int LINGER_MS = 2;
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    /** Thread-safe; shared by every run and the heartbeat. Values are {@code MessageSerde} bytes. */
+    @Bean(destroyMethod = "close")
+    Producer<String, byte[]> kafkaProducer(WorkerProperties properties) {
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
+                        ProducerConfig.CLIENT_ID_CONFIG, "coderun-worker-" + properties.id(),
+                        ProducerConfig.ACKS_CONFIG, "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                        ProducerConfig.LINGER_MS_CONFIG, LINGER_MS),
+                new StringSerializer(),
+                new ByteArraySerializer());
+    }
+}

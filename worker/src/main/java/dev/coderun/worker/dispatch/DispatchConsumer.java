@@ -1,0 +1,271 @@
+package dev.coderun.worker.dispatch;
+
+import dev.coderun.events.DispatchRun;
+import dev.coderun.events.MessageSerde;
+import dev.coderun.events.Topics;
+import dev.coderun.worker.WorkerProperties;
+import dev.coderun.worker.execution.ActiveRuns;
+import dev.coderun.worker.execution.RunLifecycle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Takes dispatched runs from {@link Topics#DISPATCH} as a member of the workers' share group and hands each to a
+ * virtual thread that executes it. One platform thread polls; it polls only while a slot is free, and each poll
+ * acquires at most one record ({@code share.acquire.mode=record_limit} with {@code max.poll.records=1} makes that a
+ * hard cap), so a record is practically never taken without a slot for it. Every record is acknowledged explicitly:
+ * ACCEPT for a run this worker executes (committed before the run starts, so a run whose acknowledgement the broker
+ * refused is not run here), REJECT for one it cannot read, RELEASE for one it has no slot for.
+ *
+ * <p>While every slot stays busy longer than {@code leave-group-when-full-after}, the worker leaves the share group:
+ * the share group's assignor may give a partition to this member alone, and a member that does not poll would leave
+ * that partition's dispatches waiting behind its longest run. It rejoins when a slot frees.
+ */
+@Component
+class DispatchConsumer implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(DispatchConsumer.class);
+
+    /** The share group config that makes a new group start from the earliest dispatch, not only later ones. */
+    static final String SHARE_AUTO_OFFSET_RESET = "share.auto.offset.reset";
+    /** Also the hard cap per poll: one slot's worth, so that no record is acquired without a slot for it. */
+    private static final int RECORDS_PER_POLL = 1;
+    private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+    /** After the shutdown grace, the runs still running are killed; this bounds their reporting. */
+    private static final Duration ABORT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final WorkerProperties properties;
+    private final ActiveRuns activeRuns;
+    private final RunLifecycle lifecycle;
+    private final ExecutorService runs =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("run-", 0).factory());
+    private volatile boolean running;
+    private Thread pollThread;
+
+    DispatchConsumer(WorkerProperties properties, ActiveRuns activeRuns, RunLifecycle lifecycle) {
+        this.properties = properties;
+        this.activeRuns = activeRuns;
+        this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        pollThread = Thread.ofPlatform().name("dispatch-poll").start(this::pollLoop);
+        log.info("worker {} takes dispatches with {} slots", properties.id(), activeRuns.slots());
+    }
+
+    /** Stops taking runs, lets running runs finish within the shutdown grace, then kills what still runs. */
+    @Override
+    public void stop() {
+        running = false;
+        try {
+            pollThread.join(properties.dispatch().pollTimeout().plus(REQUEST_TIMEOUT).plus(RETRY_BACKOFF));
+            runs.shutdown();
+            if (!runs.awaitTermination(properties.dispatch().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("runs {} still running after the shutdown grace; killing them", activeRuns.runIds());
+                runs.shutdownNow();
+                if (!runs.awaitTermination(ABORT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.error("runs {} did not report their end", activeRuns.runIds());
+                }
+            }
+        } catch (InterruptedException e) {
+            runs.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void pollLoop() {
+        boolean groupConfigured = false;
+        while (running) {
+            try {
+                if (!groupConfigured) {
+                    configureShareGroup();
+                    groupConfigured = true;
+                }
+                try (ShareConsumer<String, byte[]> consumer = newConsumer()) {
+                    takeRuns(consumer);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | ExecutionException | TimeoutException e) {
+                log.error("taking dispatches failed; retrying in {}", RETRY_BACKOFF, e);
+                try {
+                    Thread.sleep(RETRY_BACKOFF);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void takeRuns(ShareConsumer<String, byte[]> consumer) throws InterruptedException {
+        Duration pollTimeout = properties.dispatch().pollTimeout();
+        boolean subscribed = false;
+        long fullSince = 0;
+        while (running) {
+            if (!activeRuns.awaitFree(pollTimeout)) {
+                long now = System.nanoTime();
+                fullSince = fullSince == 0 ? now : fullSince;
+                if (subscribed && now - fullSince >= properties.dispatch().leaveGroupWhenFullAfter().toNanos()) {
+                    consumer.unsubscribe();
+                    subscribed = false;
+                    log.info("every slot busy for {}; left the share group until a slot frees",
+                            properties.dispatch().leaveGroupWhenFullAfter());
+                }
+                continue;
+            }
+            fullSince = 0;
+            if (!subscribed) {
+                consumer.subscribe(List.of(Topics.DISPATCH));
+                subscribed = true;
+            }
+            take(consumer, consumer.poll(pollTimeout));
+        }
+    }
+
+    /** Acknowledges every polled record, commits, and starts the runs whose acceptance the broker confirmed. */
+    private void take(ShareConsumer<String, byte[]> consumer, ConsumerRecords<String, byte[]> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        List<Taken> taken = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Optional<DispatchRun> dispatch = read(record);
+            boolean alreadyRunning = dispatch.map(run -> holds(taken, run)).orElse(false);
+            Intake intake = Intake.decide(dispatch, alreadyRunning, activeRuns.free() - taken.size());
+            consumer.acknowledge(record, intake.acknowledgement);
+            switch (intake) {
+                case RUN -> taken.add(new Taken(record, dispatch.orElseThrow()));
+                case ALREADY_RUNNING -> log.info("run {} attempt {} was delivered again while it runs here",
+                        dispatch.orElseThrow().runId(), dispatch.orElseThrow().attempt());
+                case NO_FREE_SLOT -> log.debug("released run {}: no free slot", dispatch.orElseThrow().runId());
+                case UNREADABLE -> {
+                    // Logged by read(): the record is rejected and never delivered again.
+                }
+            }
+        }
+        Map<TopicIdPartition, Optional<KafkaException>> results;
+        try {
+            results = consumer.commitSync(REQUEST_TIMEOUT);
+        } catch (KafkaException e) {
+            // Unknown whether the broker recorded the ACCEPT. Running risks a second execution should the record be
+            // delivered again (consumers of the events ignore the duplicate); not running risks losing the run.
+            log.warn("committing acknowledgements failed; running the taken runs anyway", e);
+            results = Map.of();
+        }
+        for (Taken run : taken) {
+            Optional<KafkaException> refused = refusal(results, run.record());
+            if (refused.isPresent()) {
+                log.warn("the broker refused taking run {} ({}); it delivers it again", run.dispatch().runId(),
+                        refused.get().getClass().getSimpleName());
+                continue;
+            }
+            activeRuns.claim(run.dispatch().runId(), run.dispatch().attempt());
+            runs.execute(() -> execute(run.dispatch()));
+        }
+    }
+
+    private boolean holds(List<Taken> taken, DispatchRun run) {
+        return activeRuns.holds(run.runId(), run.attempt())
+                || taken.stream().anyMatch(t -> t.dispatch().runId().equals(run.runId())
+                        && t.dispatch().attempt() == run.attempt());
+    }
+
+    private void execute(DispatchRun dispatch) {
+        try {
+            lifecycle.execute(dispatch);
+        } finally {
+            activeRuns.release(dispatch.runId(), dispatch.attempt());
+        }
+    }
+
+    private static Optional<KafkaException> refusal(
+            Map<TopicIdPartition, Optional<KafkaException>> results, ConsumerRecord<String, byte[]> record) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        return results.entrySet().stream()
+                .filter(result -> result.getKey().topicPartition().equals(partition))
+                .findFirst()
+                .flatMap(Map.Entry::getValue);
+    }
+
+    /** The record's dispatch, or empty (logged) when it is not one this build reads. Never logs the payload. */
+    private static Optional<DispatchRun> read(ConsumerRecord<String, byte[]> record) {
+        try {
+            if (record.value() != null && MessageSerde.fromBytes(record.value()) instanceof DispatchRun dispatch) {
+                return Optional.of(dispatch);
+            }
+            log.warn("rejecting dispatch record {}-{}@{}: not a DispatchRun", record.topic(), record.partition(),
+                    record.offset());
+        } catch (RuntimeException e) {
+            log.warn("rejecting unreadable dispatch record {}-{}@{}: {}", record.topic(), record.partition(),
+                    record.offset(), e.getClass().getSimpleName());
+        }
+        return Optional.empty();
+    }
+
+    /** Idempotent: sets the share group to start from the earliest dispatch, the same on every worker's start. */
+    private void configureShareGroup() throws InterruptedException, ExecutionException, TimeoutException {
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers()));
+        try {
+            admin.incrementalAlterConfigs(Map.of(
+                            new ConfigResource(ConfigResource.Type.GROUP, Topics.WORKER_SHARE_GROUP),
+                            List.of(new AlterConfigOp(
+                                    new ConfigEntry(SHARE_AUTO_OFFSET_RESET, "earliest"), AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            admin.close(Duration.ZERO);
+        }
+    }
+
+    private ShareConsumer<String, byte[]> newConsumer() {
+        return new KafkaShareConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG, Topics.WORKER_SHARE_GROUP,
+                        ConsumerConfig.CLIENT_ID_CONFIG, "coderun-worker-" + properties.id(),
+                        ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit",
+                        ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, RECORDS_PER_POLL),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    private record Taken(ConsumerRecord<String, byte[]> record, DispatchRun dispatch) {}
+}

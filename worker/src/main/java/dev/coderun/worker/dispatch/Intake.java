@@ -1,0 +1,40 @@
+package dev.coderun.worker.dispatch;
+
+import dev.coderun.events.DispatchRun;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+
+/** What the poll loop does with one record delivered from the dispatch topic, and how it acknowledges it. */
+enum Intake {
+    /** Execute it here; from the acknowledgement on the run is this worker's. */
+    RUN(AcknowledgeType.ACCEPT),
+    /** This attempt already runs here: a redelivery. Acknowledged so that it is not delivered again. */
+    ALREADY_RUNNING(AcknowledgeType.ACCEPT),
+    /**
+     * No slot is free: give it back for any worker to take. The broker counts the delivery, and after the group's
+     * {@code share.delivery.count.limit} deliveries archives the record, so this must stay rare.
+     */
+    NO_FREE_SLOT(AcknowledgeType.RELEASE),
+    /** Not a dispatch this build can read: delivering it again cannot help. */
+    UNREADABLE(AcknowledgeType.REJECT);
+
+    final AcknowledgeType acknowledgement;
+
+    Intake(AcknowledgeType acknowledgement) {
+        this.acknowledgement = acknowledgement;
+    }
+
+    /**
+     * @param dispatch the record's dispatch, empty when it could not be read as one
+     * @param alreadyRunning whether this worker runs that run attempt now
+     */
+    static Intake decide(Optional<DispatchRun> dispatch, boolean alreadyRunning, int freeSlots) {
+        if (dispatch.isEmpty()) {
+            return UNREADABLE;
+        }
+        if (alreadyRunning) {
+            return ALREADY_RUNNING;
+        }
+        return freeSlots > 0 ? RUN : NO_FREE_SLOT;
+    }
+}

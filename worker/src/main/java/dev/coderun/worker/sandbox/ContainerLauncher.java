@@ -1,0 +1,364 @@
+package dev.coderun.worker.sandbox;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.api.model.WaitResponse;
+import dev.coderun.events.OutputChunk.OutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link ContainerSpec} to its end on a Docker engine: pull the pinned image if missing, create, attach, start,
+ * wait up to the timeout (then kill), inspect, remove. The container is removed whatever happens, and every byte the
+ * process wrote has reached the observer when {@link #run} returns. Thread-safe; one call per run.
+ */
+public final class ContainerLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerLauncher.class);
+
+    /** The attach request is answered at once by a healthy engine; this only bounds a wedged one. */
+    private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(30);
+    /** After SIGKILL the engine reports the exit within milliseconds; this only bounds a wedged one. */
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
+    /** After the exit the attach stream only carries what is still buffered in the engine. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** What the engine reports for a time it does not know. */
+    private static final Instant ZERO_TIME = Instant.parse("0001-01-01T00:00:00Z");
+
+    private final DockerClient docker;
+    private final URI dockerHost;
+    private final String workerId;
+    private final Duration pullTimeout;
+
+    /** @param dockerHost the engine {@code docker} talks to; stdin is fed over a connection of its own */
+    public ContainerLauncher(DockerClient docker, URI dockerHost, String workerId, Duration pullTimeout) {
+        this.docker = docker;
+        this.dockerHost = dockerHost;
+        this.workerId = workerId;
+        this.pullTimeout = pullTimeout;
+    }
+
+    /**
+     * Runs the container and blocks until it ended and is removed.
+     *
+     * @throws ImageUnavailableException the image is not on the engine and could not be pulled; nothing ran
+     * @throws InterruptedException the calling thread was interrupted; the container was killed and removed
+     */
+    public ContainerExit run(ContainerSpec spec, ContainerObserver observer)
+            throws ImageUnavailableException, InterruptedException {
+        ensureImage(spec.image());
+        String containerId = create(spec);
+        try {
+            return attachStartAndWait(containerId, spec, observer);
+        } finally {
+            remove(containerId);
+        }
+    }
+
+    /** Removes every container labelled with this worker's id: what a previous process of this worker left behind. */
+    public int removeOrphans() {
+        List<Container> orphans = docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(SandboxPolicy.LABEL_WORKER_ID, workerId))
+                .exec();
+        for (Container orphan : orphans) {
+            log.info("removing orphaned container {} of run {}", orphan.getId(),
+                    orphan.getLabels().get(SandboxPolicy.LABEL_RUN_ID));
+            remove(orphan.getId());
+        }
+        return orphans.size();
+    }
+
+    private void ensureImage(String image) throws ImageUnavailableException, InterruptedException {
+        try {
+            docker.inspectImageCmd(image).exec();
+            return;
+        } catch (NotFoundException absent) {
+            log.info("pulling {}", image);
+        }
+        int at = image.indexOf('@');
+        try (PullWaiter pull = docker.pullImageCmd(image.substring(0, at))
+                .withTag(image.substring(at + 1))
+                .exec(new PullWaiter())) {
+            pull.done.get(pullTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ImageUnavailableException(image, "pull did not finish within " + pullTimeout);
+        } catch (ExecutionException e) {
+            throw new ImageUnavailableException(image, e.getCause().getMessage());
+        } catch (IOException e) {
+            // Closing the pull's stream changes nothing about the image.
+            log.debug("closing the pull stream of {} failed", image, e);
+        }
+    }
+
+    private String create(ContainerSpec spec) {
+        HostConfig host = HostConfig.newHostConfig()
+                .withMemory(spec.memoryBytes())
+                .withMemorySwap(spec.memoryBytes())
+                .withNanoCPUs(spec.nanoCpus())
+                .withPidsLimit(spec.pidsLimit())
+                .withNetworkMode(spec.networkMode())
+                .withReadonlyRootfs(spec.readOnlyRootfs())
+                .withTmpFs(spec.tmpfs())
+                .withCapDrop(spec.capDrop().stream().map(Capability::valueOf).toArray(Capability[]::new))
+                .withSecurityOpts(spec.securityOpts());
+        CreateContainerCmd create = docker.createContainerCmd(spec.image())
+                .withEntrypoint(spec.entrypoint())
+                .withCmd(spec.cmd())
+                .withEnv(spec.env())
+                .withUser(spec.user())
+                .withLabels(spec.labels())
+                .withHostConfig(host)
+                .withTty(false)
+                .withAttachStdout(true)
+                .withAttachStderr(true)
+                .withAttachStdin(spec.hasStdin())
+                .withStdinOpen(spec.hasStdin())
+                // The engine closes the process's stdin when the attached client's stdin ends.
+                .withStdInOnce(spec.hasStdin());
+        if (spec.workingDir() != null) {
+            create.withWorkingDir(spec.workingDir());
+        }
+        return create.exec().getId();
+    }
+
+    private ContainerExit attachStartAndWait(String containerId, ContainerSpec spec, ContainerObserver observer)
+            throws InterruptedException {
+        // Both attached before the start, so not a byte of output is missed and stdin is there when the process reads.
+        try (OutputForwarder output = docker.attachContainerCmd(containerId)
+                        .withStdOut(true)
+                        .withStdErr(true)
+                        .withFollowStream(true)
+                        .exec(new OutputForwarder(observer));
+                StdinFeeder stdin = spec.hasStdin() ? StdinFeeder.attach(dockerHost, containerId) : null) {
+            if (!output.awaitStarted(ATTACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("attaching to container " + containerId + " timed out");
+            }
+            Optional<ContainerExit> failedStart = start(containerId, observer);
+            if (failedStart.isPresent()) {
+                return failedStart.get();
+            }
+            long startedNanos = System.nanoTime();
+            observer.started();
+            if (stdin != null) {
+                stdin.feed(spec.stdin().getBytes(StandardCharsets.UTF_8));
+            }
+            boolean timedOut = awaitExit(containerId, spec.timeout());
+            long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+            if (!output.awaitDrained(DRAIN_TIMEOUT)) {
+                log.warn("output of container {} did not drain within {}; it may be incomplete", containerId,
+                        DRAIN_TIMEOUT);
+            }
+            ContainerState state = docker.inspectContainerCmd(containerId).exec().getState();
+            return new ContainerExit(
+                    timedOut,
+                    state.getExitCodeLong() == null ? null : state.getExitCodeLong().intValue(),
+                    Boolean.TRUE.equals(state.getOOMKilled()),
+                    durationMs(state).orElse(wallMs));
+        } catch (InterruptedException e) {
+            kill(containerId);
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException("attaching to container " + containerId + " failed", e);
+        }
+    }
+
+    /**
+     * Starts the process. When the engine cannot (the command does not exist or is not executable) that is the run's
+     * failure, not the platform's: the engine's reason goes to stderr and its exit code (127, 126) is the run's, as a
+     * shell would report it.
+     */
+    private Optional<ContainerExit> start(String containerId, ContainerObserver observer) {
+        try {
+            docker.startContainerCmd(containerId).exec();
+            return Optional.empty();
+        } catch (DockerException e) {
+            ContainerState state = docker.inspectContainerCmd(containerId).exec().getState();
+            Long exitCode = state.getExitCodeLong();
+            if (exitCode == null || exitCode == 0 || state.getError() == null || state.getError().isBlank()) {
+                throw e;
+            }
+            observer.output(OutputStream.STDERR, (state.getError() + "\n").getBytes(StandardCharsets.UTF_8));
+            return Optional.of(new ContainerExit(false, exitCode.intValue(), false, 0));
+        }
+    }
+
+    /** Waits for the process to exit; kills it when the timeout passes first. Returns whether it timed out. */
+    private boolean awaitExit(String containerId, Duration timeout) throws InterruptedException {
+        try (ExitWaiter exit = docker.waitContainerCmd(containerId).exec(new ExitWaiter())) {
+            try {
+                exit.statusCode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return false;
+            } catch (TimeoutException outlived) {
+                boolean killed = kill(containerId);
+                exit.statusCode.get(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                return killed;
+            }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("container " + containerId + " did not stop after a kill");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for container " + containerId + " failed", e.getCause());
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing the wait on container " + containerId + " failed", e);
+        }
+    }
+
+    /** Returns false when the process had already exited. */
+    private boolean kill(String containerId) {
+        try {
+            docker.killContainerCmd(containerId).exec();
+            return true;
+        } catch (ConflictException | NotModifiedException | NotFoundException notRunning) {
+            return false;
+        }
+    }
+
+    private void remove(String containerId) {
+        try {
+            docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException gone) {
+            // Already removed: the outcome wanted.
+        } catch (RuntimeException e) {
+            log.error("could not remove container {}; the next start of worker {} removes it", containerId,
+                    workerId, e);
+        }
+    }
+
+    private static Optional<Long> durationMs(ContainerState state) {
+        try {
+            Instant started = Instant.parse(state.getStartedAt());
+            Instant finished = Instant.parse(state.getFinishedAt());
+            if (started.equals(ZERO_TIME) || finished.isBefore(started)) {
+                return Optional.empty();
+            }
+            return Optional.of(Duration.between(started, finished).toMillis());
+        } catch (DateTimeParseException | NullPointerException unknown) {
+            return Optional.empty();
+        }
+    }
+
+    /** Forwards the attach stream's frames, split into stdout and stderr, to the observer. */
+    private static final class OutputForwarder extends ResultCallback.Adapter<Frame> {
+
+        private final ContainerObserver observer;
+        private final CountDownLatch drained = new CountDownLatch(1);
+
+        OutputForwarder(ContainerObserver observer) {
+            this.observer = observer;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            switch (frame.getStreamType()) {
+                case STDOUT, RAW -> observer.output(OutputStream.STDOUT, frame.getPayload());
+                case STDERR -> observer.output(OutputStream.STDERR, frame.getPayload());
+                case STDIN -> {
+                    // The engine never sends stdin back on a non-TTY attach.
+                }
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            drained.countDown();
+            super.onComplete();
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            drained.countDown();
+            super.onError(failure);
+        }
+
+        /**
+         * Unlike {@code awaitCompletion(timeout)}, which in docker-java 3.7 closes the stream when it returns, this
+         * only waits.
+         */
+        boolean awaitDrained(Duration timeout) throws InterruptedException {
+            return drained.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The end of a pull: an error the engine reports in the stream (HTTP 200) or as the response fails it. */
+    private static final class PullWaiter extends ResultCallback.Adapter<PullResponseItem> {
+
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        @Override
+        public void onNext(PullResponseItem item) {
+            if (item.isErrorIndicated()) {
+                String reason = item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : item.getError();
+                done.completeExceptionally(new IllegalStateException(reason));
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            done.complete(null);
+            super.onComplete();
+        }
+
+        /** Not passed on: docker-java would log a missing image as an error with a stack trace; the run reports it. */
+        @Override
+        public void onError(Throwable failure) {
+            done.completeExceptionally(failure);
+            try {
+                close();
+            } catch (IOException e) {
+                log.debug("closing a failed pull stream failed", e);
+            }
+        }
+    }
+
+    /**
+     * The process's exit status from the engine's wait. docker-java's own callback cannot be awaited twice (its timed
+     * await closes the stream), and a timeout needs a second wait, after the kill.
+     */
+    private static final class ExitWaiter extends ResultCallback.Adapter<WaitResponse> {
+
+        final CompletableFuture<Integer> statusCode = new CompletableFuture<>();
+
+        @Override
+        public void onNext(WaitResponse response) {
+            statusCode.complete(response.getStatusCode());
+        }
+
+        @Override
+        public void onComplete() {
+            statusCode.completeExceptionally(new IllegalStateException("the wait ended without a status"));
+            super.onComplete();
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            statusCode.completeExceptionally(failure);
+            super.onError(failure);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.coderun.worker.sandbox;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.coderun.worker.WorkerProperties;
+import java.net.URI;
+import java.time.Duration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The Docker engine client, the sandbox policy and the launcher built from them. */
+@Configuration(proxyBeanMethods = false)
+class SandboxConfiguration {
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    @Bean(destroyMethod = "close")
+    DockerClient dockerClient(WorkerProperties properties) {
+        return dockerClient(properties.docker().host(), properties.slots());
+    }
+
+    @Bean
+    SandboxPolicy sandboxPolicy(WorkerProperties properties) {
+        return new SandboxPolicy(properties.sandbox().user(), properties.sandbox().tmpfsSize().toBytes());
+    }
+
+    /** Fails the worker's start when the engine is unreachable: a worker that cannot run containers takes no runs. */
+    @Bean
+    ContainerLauncher containerLauncher(DockerClient dockerClient, WorkerProperties properties) {
+        ContainerLauncher launcher =
+                new ContainerLauncher(dockerClient, properties.docker().host(), properties.id(),
+                        properties.docker().pullTimeout());
+        launcher.removeOrphans();
+        return launcher;
+    }
+
+    /**
+     * A client for the engine at {@code host}. No response timeout: attach and wait responses stay open for as long as
+     * a run runs. Each running run holds two connections (attach, wait) and briefly a third; a few more serve pulls
+     * and the orphan sweep.
+     */
+    static DockerClient dockerClient(URI host, int slots) {
+        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(host.toString())
+                .build();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(3 * slots + 8)
+                .connectionTimeout(CONNECT_TIMEOUT)
+                .build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+}

@@ -1,0 +1,309 @@
+package dev.coderun.worker;
+
+import static dev.coderun.worker.LocalRegistry.aBusyboxRun;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.coderun.events.DispatchRun;
+import dev.coderun.events.MessageSerde;
+import dev.coderun.events.OutputChunk;
+import dev.coderun.events.OutputChunk.OutputStream;
+import dev.coderun.events.OutputSummary;
+import dev.coderun.events.RunEvent;
+import dev.coderun.events.RunFinished;
+import dev.coderun.events.RunStarted;
+import dev.coderun.events.RunStarting;
+import dev.coderun.events.RunStatus;
+import dev.coderun.events.Topics;
+import dev.coderun.events.WorkerHeartbeat;
+import dev.coderun.infra.kafka.KraftBroker;
+import dev.coderun.infra.kafka.TopicProvisioner;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Whole workers (their Spring contexts) against a real in-process Kafka broker and the local Docker engine. Each test
+ * starts the workers it needs and stops them, so it has the share group to itself.
+ */
+class WorkerDispatchIT {
+
+    private static final Duration RUN_BOUND = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path kafkaDir;
+
+    private static KraftBroker broker;
+    private static KafkaProducer<String, byte[]> producer;
+    private static RecordedTopics topics;
+    private final List<ConfigurableApplicationContext> workers = new ArrayList<>();
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        broker = KraftBroker.start(kafkaDir, "127.0.0.1", 0);
+        TopicProvisioner.provision(broker.bootstrapServers(), (short) 1);
+        producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        topics = new RecordedTopics(broker.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        topics.close();
+        producer.close();
+        broker.close();
+    }
+
+    @AfterEach
+    void stopWorkers() {
+        workers.forEach(ConfigurableApplicationContext::close);
+    }
+
+    @Test
+    void aDispatchedRunIsStartedRunAndFinishedWithItsOutput() throws Exception {
+        String workerId = startWorker(2);
+        DispatchRun run = dispatch(aBusyboxRun().command("echo hello; echo oops >&2"));
+
+        RunFinished finished = awaitFinished(run);
+
+        assertThat(topics.eventsOf(run.runId()))
+                .extracting(RunEvent::status)
+                .containsExactly(RunStatus.STARTING, RunStatus.RUNNING, RunStatus.SUCCEEDED);
+        assertThat(topics.eventsOf(run.runId()).get(0))
+                .isEqualTo(new RunStarting(run.spec().handle(), run.runId(), 1, workerId,
+                        topics.eventsOf(run.runId()).get(0).at()));
+        assertThat(topics.eventsOf(run.runId()).get(1)).isInstanceOf(RunStarted.class);
+        assertThat(finished.workerId()).isEqualTo(workerId);
+        assertThat(finished.attempt()).isEqualTo(1);
+        assertThat(finished.exitCode()).isZero();
+        assertThat(finished.terminationReason()).isEqualTo("exited");
+        assertThat(finished.error()).isNull();
+        assertThat(finished.durationMs()).isNotNull().isLessThan(RUN_BOUND.toMillis());
+        assertThat(finished.output()).isEqualTo(new OutputSummary(6, 5, false, false, finished.output().chunks()));
+        // The worker published every chunk before RunFinished was acknowledged, so all are there by now.
+        assertThat(topics.chunksOf(run.runId())).hasSize(finished.output().chunks());
+        assertThat(output(run, OutputStream.STDOUT)).isEqualTo("hello\n");
+        assertThat(output(run, OutputStream.STDERR)).isEqualTo("oops\n");
+    }
+
+    @Test
+    void outputIsPublishedWhileTheRunStillRuns() throws Exception {
+        startWorker(1);
+        DispatchRun run = dispatch(aBusyboxRun().command("echo first; sleep 3; echo second"));
+
+        await().atMost(RUN_BOUND).until(() -> output(run, OutputStream.STDOUT).equals("first\n"));
+        assertThat(topics.finished(run.runId())).isEmpty();
+
+        awaitFinished(run);
+        assertThat(output(run, OutputStream.STDOUT)).isEqualTo("first\nsecond\n");
+    }
+
+    @Test
+    void aFailingRunAndATimedOutRunEndWithTheirStatus() throws Exception {
+        startWorker(2);
+        DispatchRun failing = dispatch(aBusyboxRun().command("echo partial; exit 4"));
+        DispatchRun sleeping = dispatch(aBusyboxRun().command("sleep 30").timeoutSeconds(1));
+
+        RunFinished failed = awaitFinished(failing);
+        RunFinished timedOut = awaitFinished(sleeping);
+
+        assertThat(failed.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(failed.exitCode()).isEqualTo(4);
+        assertThat(output(failing, OutputStream.STDOUT)).isEqualTo("partial\n");
+        assertThat(timedOut.status()).isEqualTo(RunStatus.TIMED_OUT);
+        assertThat(timedOut.terminationReason()).isEqualTo("timeout");
+    }
+
+    @Test
+    void aRunWhoseImageCannotBePulledEndsErroredWithoutStarting() throws Exception {
+        startWorker(1);
+        DispatchRun run = dispatch(TestRuns.aRun()
+                .runtime(TestRuns.aRuntime().image(LocalRegistry.BUSYBOX, TestRuns.UNKNOWN_DIGEST).build()));
+
+        RunFinished finished = awaitFinished(run);
+
+        assertThat(finished.status()).isEqualTo(RunStatus.ERRORED);
+        assertThat(finished.error().code()).isEqualTo("image_unavailable");
+        assertThat(finished.exitCode()).isNull();
+        assertThat(finished.output()).isEqualTo(OutputSummary.NONE);
+        assertThat(topics.eventsOf(run.runId())).extracting(RunEvent::status)
+                .containsExactly(RunStatus.STARTING, RunStatus.ERRORED);
+    }
+
+    @Test
+    void anUnreadableDispatchIsRejectedAndTheWorkerKeepsTakingRuns() throws Exception {
+        startWorker(1);
+        producer.send(new ProducerRecord<>(Topics.DISPATCH, "garbage", "{not json".getBytes(UTF_8))).get();
+        producer.send(new ProducerRecord<>(Topics.DISPATCH, "unknown", "{\"type\":\"Nope\",\"version\":1}"
+                .getBytes(UTF_8))).get();
+
+        DispatchRun run = dispatch(aBusyboxRun().command("echo still here"));
+
+        assertThat(awaitFinished(run).status()).isEqualTo(RunStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aWorkerNeverRunsMoreRunsThanItHasSlots() throws Exception {
+        String workerId = startWorker(2);
+        List<DispatchRun> runs = IntStream.range(0, 5)
+                .mapToObj(i -> dispatch(aBusyboxRun().command("sleep 1")))
+                .toList();
+
+        runs.forEach(WorkerDispatchIT::awaitFinished);
+
+        assertThat(mostAtOnce(runs)).isEqualTo(2);
+        assertThat(topics.heartbeatsOf(workerId)).allSatisfy(beat -> {
+            assertThat(beat.slots()).isEqualTo(2);
+            assertThat(beat.activeRunIds()).hasSizeLessThanOrEqualTo(2);
+        });
+        assertThat(topics.heartbeatsOf(workerId)).anySatisfy(beat -> assertThat(beat.activeRunIds()).isNotEmpty());
+    }
+
+    @Test
+    void everyDispatchRunsExactlyOnceAcrossWorkers() throws Exception {
+        String a = startWorker(2);
+        String b = startWorker(2);
+        List<DispatchRun> runs = IntStream.range(0, 12)
+                .mapToObj(i -> dispatch(aBusyboxRun().command("echo " + i)))
+                .toList();
+
+        runs.forEach(WorkerDispatchIT::awaitFinished);
+
+        for (DispatchRun run : runs) {
+            List<RunEvent> events = topics.eventsOf(run.runId());
+            assertThat(events).filteredOn(RunStarting.class::isInstance).hasSize(1);
+            assertThat(events).filteredOn(RunFinished.class::isInstance).singleElement()
+                    .satisfies(end -> assertThat(((RunFinished) end).workerId()).isIn(a, b));
+        }
+    }
+
+    @Test
+    void aFullWorkerLeavesTheShareGroupSoOthersTakeWhatWaitsOnItsPartitions() throws Exception {
+        String[] settings = {
+            "--coderun.worker.dispatch.leave-group-when-full-after=500ms", "--coderun.worker.dispatch.shutdown-grace=0s"
+        };
+        startWorker(1, settings);
+        startWorker(1, settings);
+        DispatchRun longRun = dispatch(aBusyboxRun().command("sleep 25").timeoutSeconds(60));
+        await().atMost(RUN_BOUND).until(() -> topics.eventsOf(longRun.runId()).stream()
+                .anyMatch(RunStarted.class::isInstance));
+
+        // Keys hash over all dispatch partitions, so some of these land on the busy worker's partitions.
+        List<DispatchRun> shortRuns = IntStream.range(0, 8)
+                .mapToObj(i -> dispatch(aBusyboxRun().command("echo " + i)))
+                .toList();
+
+        await().atMost(Duration.ofSeconds(18)).until(() -> shortRuns.stream()
+                .allMatch(run -> topics.finished(run.runId()).isPresent()));
+        assertThat(topics.finished(longRun.runId())).isEmpty();
+    }
+
+    @Test
+    void aWorkerThatShutsDownKillsWhatStillRunsAndReportsIt() throws Exception {
+        startWorker(1, "--coderun.worker.dispatch.shutdown-grace=0s");
+        DispatchRun run = dispatch(aBusyboxRun().command("sleep 30").timeoutSeconds(60));
+        await().atMost(RUN_BOUND).until(() -> topics.eventsOf(run.runId()).stream()
+                .anyMatch(RunStarted.class::isInstance));
+
+        long stopping = System.nanoTime();
+        workers.removeFirst().close();
+
+        RunFinished finished = awaitFinished(run);
+        assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(15));
+        assertThat(finished.status()).isEqualTo(RunStatus.ERRORED);
+        assertThat(finished.error().code()).isEqualTo("worker_shutdown");
+        Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=coderun.run-id=" + run.runId())
+                .start();
+        assertThat(new String(ps.getInputStream().readAllBytes(), UTF_8)).isBlank();
+    }
+
+    @Test
+    void aWorkerSaysItIsAliveWithItsSlots() {
+        String workerId = startWorker(3);
+
+        await().atMost(RUN_BOUND).until(() -> !topics.heartbeatsOf(workerId).isEmpty());
+
+        WorkerHeartbeat beat = topics.heartbeatsOf(workerId).getFirst();
+        assertThat(beat.slots()).isEqualTo(3);
+        assertThat(beat.activeRunIds()).isEmpty();
+    }
+
+    private String startWorker(int slots, String... settings) {
+        String id = "it-worker-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> args = new ArrayList<>(List.of(
+                "--coderun.worker.id=" + id,
+                "--coderun.worker.slots=" + slots,
+                "--coderun.worker.bootstrap-servers=" + broker.bootstrapServers(),
+                "--coderun.worker.heartbeat-interval=500ms",
+                "--coderun.worker.dispatch.poll-timeout=200ms"));
+        args.addAll(List.of(settings));
+        workers.add(new SpringApplicationBuilder(WorkerApplication.class).run(args.toArray(String[]::new)));
+        return id;
+    }
+
+    private static DispatchRun dispatch(TestRuns.RunBuilder run) {
+        DispatchRun dispatch = new DispatchRun(run.build(), 1, Instant.now());
+        try {
+            producer.send(new ProducerRecord<>(Topics.DISPATCH, dispatch.runId(), MessageSerde.toBytes(dispatch)))
+                    .get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return dispatch;
+    }
+
+    private static RunFinished awaitFinished(DispatchRun run) {
+        return await().atMost(RUN_BOUND).until(() -> topics.finished(run.runId()), Optional::isPresent)
+                .orElseThrow();
+    }
+
+    private static String output(DispatchRun run, OutputStream stream) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        topics.chunksOf(run.runId()).stream()
+                .filter(chunk -> chunk.stream() == stream)
+                .sorted(Comparator.comparingInt(OutputChunk::seq))
+                .forEach(chunk -> bytes.writeBytes(chunk.data()));
+        return bytes.toString(UTF_8);
+    }
+
+    /** The most runs between their RunStarting and their RunFinished at one moment. */
+    private static int mostAtOnce(List<DispatchRun> runs) {
+        List<Map.Entry<Instant, Integer>> edges = new ArrayList<>();
+        for (DispatchRun run : runs) {
+            List<RunEvent> events = topics.eventsOf(run.runId());
+            edges.add(Map.entry(events.getFirst().at(), 1));
+            edges.add(Map.entry(events.getLast().at(), -1));
+        }
+        edges.sort(Map.Entry.<Instant, Integer>comparingByKey().thenComparing(Map.Entry::getValue));
+        int now = 0;
+        int most = 0;
+        for (Map.Entry<Instant, Integer> edge : edges) {
+            now += edge.getValue();
+            most = Math.max(most, now);
+        }
+        return most;
+    }
+}

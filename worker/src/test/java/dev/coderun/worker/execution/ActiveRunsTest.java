@@ -1,0 +1,66 @@
+package dev.coderun.worker.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class ActiveRunsTest {
+
+    private final ActiveRuns runs = new ActiveRuns(2);
+
+    @Test
+    void claimingTakesASlotAndReleasingFreesIt() {
+        runs.claim("a", 1);
+        runs.claim("b", 1);
+
+        assertThat(runs.free()).isZero();
+        assertThat(runs.runIds()).containsExactly("a", "b");
+        assertThat(runs.holds("a", 1)).isTrue();
+        assertThat(runs.holds("a", 2)).isFalse();
+
+        runs.release("a", 1);
+
+        assertThat(runs.free()).isEqualTo(1);
+        assertThat(runs.runIds()).containsExactly("b");
+    }
+
+    @Test
+    void aFullWorkerRefusesAnotherClaim() {
+        runs.claim("a", 1);
+        runs.claim("b", 1);
+
+        assertThatIllegalStateException().isThrownBy(() -> runs.claim("c", 1));
+    }
+
+    @Test
+    void theSameAttemptCannotHoldTwoSlots() {
+        runs.claim("a", 1);
+
+        assertThatIllegalStateException().isThrownBy(() -> runs.claim("a", 1));
+        runs.claim("a", 2);
+        assertThat(runs.runIds()).containsExactly("a", "a");
+    }
+
+    @Test
+    void awaitingAFreeSlotReturnsWhenOneIsReleased() throws Exception {
+        runs.claim("a", 1);
+        runs.claim("b", 1);
+        assertThat(runs.awaitFree(Duration.ofMillis(20))).isFalse();
+
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return runs.awaitFree(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        runs.release("b", 1);
+
+        await().atMost(Duration.ofSeconds(5)).until(waiting::isDone);
+        assertThat(waiting.get()).isTrue();
+    }
+}

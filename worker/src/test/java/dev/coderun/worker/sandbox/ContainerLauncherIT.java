@@ -1,0 +1,326 @@
+package dev.coderun.worker.sandbox;
+
+import static dev.coderun.worker.LocalRegistry.aBusyboxRun;
+import static dev.coderun.worker.LocalRegistry.busybox;
+import static dev.coderun.worker.TestRuns.aRun;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.PushResponseItem;
+import dev.coderun.events.OutputChunk;
+import dev.coderun.events.OutputChunk.OutputStream;
+import dev.coderun.events.OutputSummary;
+import dev.coderun.events.RunSpec;
+import dev.coderun.worker.LocalRegistry;
+import dev.coderun.worker.TestRuns;
+import dev.coderun.worker.TestRuns.RunBuilder;
+import dev.coderun.worker.output.OutputCapture;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Runs real containers of the stack's busybox image on the local Docker engine. */
+class ContainerLauncherIT {
+
+    private static final String WORKER_ID = "launcher-it-" + System.nanoTime();
+    private static DockerClient docker;
+    private static ContainerLauncher launcher;
+    private final SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
+
+    @BeforeAll
+    static void connect() {
+        URI host = URI.create("unix:///var/run/docker.sock");
+        docker = SandboxConfiguration.dockerClient(host, 4);
+        launcher = new ContainerLauncher(docker, host, WORKER_ID, Duration.ofMinutes(1));
+    }
+
+    @AfterAll
+    static void disconnect() throws Exception {
+        docker.close();
+    }
+
+    @Test
+    void anExecFormCommandGetsItsArgsVerbatim() throws Exception {
+        Recorded run = run(aBusyboxRun().command("echo", "hello  world", "$HOME"));
+
+        assertThat(run.exit).isEqualTo(new ContainerExit(false, 0, false, run.exit.durationMs()));
+        assertThat(run.stdout()).isEqualTo("hello  world $HOME\n");
+        assertThat(run.started).hasValue(1);
+    }
+
+    @Test
+    void aShellFormCommandRunsPipesAndRedirects() throws Exception {
+        Recorded run = run(aBusyboxRun().command("echo abc | tr a-c x-z; echo oops >&2"));
+
+        assertThat(run.exit.exitCode()).isZero();
+        assertThat(run.stdout()).isEqualTo("xyz\n");
+        assertThat(run.stderr()).isEqualTo("oops\n");
+    }
+
+    @Test
+    void theRunsEnvOverridesTheRuntimesEnv() throws Exception {
+        Recorded run = run(aBusyboxRun().runtime(busybox().env(Map.of("A", "runtime-a", "B", "runtime-b")).build())
+                .env(Map.of("B", "run-b"))
+                .command("echo $A $B"));
+
+        assertThat(run.stdout()).isEqualTo("runtime-a run-b\n");
+    }
+
+    @Test
+    void stdinIsFedToTheProcessAndThenClosed() throws Exception {
+        Recorded run = run(aBusyboxRun().stdin("line one\nline two").command("cat"));
+
+        assertThat(run.exit.exitCode()).isZero();
+        assertThat(run.stdout()).isEqualTo("line one\nline two");
+    }
+
+    @Test
+    void stdinLargerThanAPipeBufferIsFedWhole() throws Exception {
+        String stdin = "0123456789abcdef".repeat(64 * 1024);
+
+        Recorded run = run(aBusyboxRun().stdin(stdin).command("wc -c"));
+
+        assertThat(run.stdout().trim()).isEqualTo(String.valueOf(stdin.length()));
+    }
+
+    @Test
+    void stdinTheProcessNeverReadsDoesNotHoldItUp() throws Exception {
+        Recorded run = run(aBusyboxRun().stdin("x".repeat(1024 * 1024)).command("echo ignored").timeoutSeconds(10));
+
+        assertThat(run.exit.timedOut()).isFalse();
+        assertThat(run.stdout()).isEqualTo("ignored\n");
+    }
+
+    @Test
+    void withoutStdinTheProcessReadsEndOfFileAtOnce() throws Exception {
+        Recorded run = run(aBusyboxRun().command("cat; echo done").timeoutSeconds(10));
+
+        assertThat(run.exit.timedOut()).isFalse();
+        assertThat(run.stdout()).isEqualTo("done\n");
+    }
+
+    @Test
+    void theProcessRunsInTheGivenWorkingDirectory() throws Exception {
+        assertThat(run(aBusyboxRun().cwd("/tmp").command("pwd")).stdout()).isEqualTo("/tmp\n");
+    }
+
+    @Test
+    void theProcessRunsAsNobody() throws Exception {
+        assertThat(run(aBusyboxRun().command("id -u; id -g")).stdout()).isEqualTo("65534\n65534\n");
+    }
+
+    @Test
+    void aNonZeroExitIsReported() throws Exception {
+        assertThat(run(aBusyboxRun().command("exit 3")).exit.exitCode()).isEqualTo(3);
+    }
+
+    @Test
+    void aCommandThatDoesNotExistExitsWith127AndSaysWhy() throws Exception {
+        Recorded run = run(aBusyboxRun().command("no-such-command", "arg"));
+
+        assertThat(run.exit.exitCode()).isEqualTo(127);
+        assertThat(run.stderr()).contains("no-such-command");
+        assertThat(run.started).hasValue(0);
+    }
+
+    @Test
+    void aProcessThatOutlivesItsTimeoutIsKilled() throws Exception {
+        long started = System.nanoTime();
+        Recorded run = run(aBusyboxRun().command("echo before; sleep 30").timeoutSeconds(1));
+
+        assertThat(run.exit.timedOut()).isTrue();
+        assertThat(run.stdout()).isEqualTo("before\n");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aProcessOverItsMemoryLimitIsOomKilled() throws Exception {
+        Recorded run = run(aBusyboxRun().runtime(busybox().memoryMb(8).build())
+                .command("head -c 64000000 /dev/zero | tail -n 1 > /dev/null"));
+
+        assertThat(run.exit.oomKilled()).isTrue();
+        assertThat(run.exit.exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void outputOverTheCapIsCountedButNotRetained() throws Exception {
+        RunSpec spec = aBusyboxRun().maxOutputBytes(100).command("head -c 10000 /dev/zero | tr '\\0' a").build();
+        OutputCapture capture = new OutputCapture(spec.handle(), spec.runId(), 1, spec.maxOutputBytes(), 64);
+        ByteArrayOutputStream retained = new ByteArrayOutputStream();
+
+        ContainerExit exit = launcher.run(policy.containerFor(spec, WORKER_ID), new ContainerObserver() {
+            @Override
+            public void started() {}
+
+            @Override
+            public synchronized void output(OutputStream stream, byte[] bytes) {
+                capture.append(stream, bytes, Instant.now()).forEach(chunk -> retained.writeBytes(chunk.data()));
+            }
+        });
+        capture.flush(Instant.now()).stream().map(OutputChunk::data).forEach(retained::writeBytes);
+
+        assertThat(exit.exitCode()).isZero();
+        assertThat(retained.toString(UTF_8)).isEqualTo("a".repeat(100));
+        assertThat(capture.summary()).isEqualTo(new OutputSummary(10_000, 0, true, false, 2));
+    }
+
+    @Test
+    void theRootFilesystemIsReadOnlyAndTmpIsWritable() throws Exception {
+        Recorded root = run(aBusyboxRun().command("echo x > /x"));
+        Recorded tmp = run(aBusyboxRun().command("echo x > /tmp/x && cat /tmp/x"));
+
+        assertThat(root.exit.exitCode()).isNotZero();
+        assertThat(root.stderr()).contains("Read-only file system");
+        assertThat(tmp.exit.exitCode()).isZero();
+        assertThat(tmp.stdout()).isEqualTo("x\n");
+    }
+
+    @Test
+    void aWritableRootfsWhenTheRuntimeAllowsIt() throws Exception {
+        // The image's / belongs to root; a writable rootfs shows as a permission error, not a read-only one.
+        Recorded run = run(aBusyboxRun().runtime(busybox().readOnlyRootfs(false).build()).command("echo x > /x"));
+
+        assertThat(run.stderr()).contains("Permission denied").doesNotContain("Read-only");
+    }
+
+    @Test
+    void withoutNetworkThereIsOnlyLoopback() throws Exception {
+        assertThat(run(aBusyboxRun().command("ls /sys/class/net")).stdout()).isEqualTo("lo\n");
+        assertThat(run(aBusyboxRun().runtime(busybox().network("bridge").build()).command("ls /sys/class/net")).stdout())
+                .contains("eth0");
+    }
+
+    @Test
+    void thePidsLimitStopsAForkBomb() throws Exception {
+        Recorded run = run(aBusyboxRun().runtime(busybox().pidsLimit(8).build())
+                .command("for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; wait"));
+
+        assertThat(run.stderr()).contains("can't fork");
+    }
+
+    @Test
+    void theContainerIsRemovedAfterTheRun() throws Exception {
+        RunSpec spec = aBusyboxRun().command("true").build();
+
+        run(spec);
+
+        assertThat(docker.listContainersCmd().withShowAll(true)
+                        .withLabelFilter(Map.of(SandboxPolicy.LABEL_RUN_ID, spec.runId())).exec())
+                .isEmpty();
+    }
+
+    @Test
+    void leftoverContainersOfThisWorkerAreRemovedAsOrphans() {
+        String orphan = docker.createContainerCmd(policy.containerFor(aBusyboxRun().build(), WORKER_ID)
+                        .image())
+                .withLabels(Map.of(SandboxPolicy.LABEL_WORKER_ID, WORKER_ID, SandboxPolicy.LABEL_RUN_ID, "lost"))
+                .exec()
+                .getId();
+        String someoneElses = docker.createContainerCmd(policy.containerFor(aBusyboxRun().build(), WORKER_ID)
+                        .image())
+                .withLabels(Map.of(SandboxPolicy.LABEL_WORKER_ID, WORKER_ID + "-other"))
+                .exec()
+                .getId();
+        try {
+            assertThat(launcher.removeOrphans()).isEqualTo(1);
+            assertThat(docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(orphan)).exec())
+                    .isEmpty();
+        } finally {
+            docker.removeContainerCmd(someoneElses).withForce(true).exec();
+        }
+    }
+
+    @Test
+    void anImageMissingFromTheEngineIsPulledByDigest() throws Exception {
+        String repository = "127.0.0.1:5000/coderun-it/busybox";
+        String source = LocalRegistry.BUSYBOX + ":latest";
+        docker.tagImageCmd(source, repository, "pull").exec();
+        docker.pushImageCmd(repository).withTag("pull").exec(new ResultCallback.Adapter<PushResponseItem>())
+                .awaitCompletion(60, TimeUnit.SECONDS);
+        docker.removeImageCmd(repository + ":pull").exec();
+        String digest = LocalRegistry.digestOf(repository, "pull");
+        try {
+            Recorded run = run(aBusyboxRun().runtime(TestRuns.aRuntime().image(repository + ":pull", digest).build())
+                    .command("echo pulled"));
+
+            assertThat(run.stdout()).isEqualTo("pulled\n");
+        } finally {
+            docker.removeImageCmd(repository + "@" + digest).exec();
+        }
+    }
+
+    @Test
+    void anImageNoRegistryHoldsIsUnavailable() {
+        RunSpec spec = aRun().runtime(TestRuns.aRuntime().image(LocalRegistry.BUSYBOX, TestRuns.UNKNOWN_DIGEST).build())
+                .build();
+
+        assertThatExceptionOfType(ImageUnavailableException.class)
+                .isThrownBy(() -> launcher.run(policy.containerFor(spec, WORKER_ID), new Recorder()))
+                .withMessageContaining(TestRuns.UNKNOWN_DIGEST);
+    }
+
+    @Test
+    void oneShortRunTakesAboutAsLongAsDockerRun() throws Exception {
+        run(aBusyboxRun().command("echo", "warm-up"));
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            long started = System.nanoTime();
+            run(aBusyboxRun().command("echo", "hi"));
+            best = Math.min(best, System.nanoTime() - started);
+        }
+        System.out.printf("ContainerLauncher echo hi (create, attach, start, wait, inspect, remove): best of 5 = %d ms%n",
+                TimeUnit.NANOSECONDS.toMillis(best));
+        assertThat(Duration.ofNanos(best)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    private Recorded run(RunBuilder run) throws Exception {
+        return run(run.build());
+    }
+
+    private Recorded run(RunSpec spec) throws Exception {
+        Recorder recorder = new Recorder();
+        ContainerExit exit = launcher.run(policy.containerFor(spec, WORKER_ID), recorder);
+        return new Recorded(exit, recorder);
+    }
+
+    private record Recorded(ContainerExit exit, AtomicInteger started, Recorder recorder) {
+        Recorded(ContainerExit exit, Recorder recorder) {
+            this(exit, recorder.started, recorder);
+        }
+
+        String stdout() {
+            return recorder.stdout.toString(UTF_8);
+        }
+
+        String stderr() {
+            return recorder.stderr.toString(UTF_8);
+        }
+    }
+
+    private static final class Recorder implements ContainerObserver {
+        final AtomicInteger started = new AtomicInteger();
+        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+        @Override
+        public void started() {
+            started.incrementAndGet();
+        }
+
+        @Override
+        public synchronized void output(OutputStream stream, byte[] bytes) {
+            (stream == OutputStream.STDOUT ? stdout : stderr).writeBytes(bytes);
+        }
+    }
+}
