@@ -1,0 +1,35 @@
+package dev.coderun.gateway.api;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/** Gives every exchange a request id (the client's {@code X-Request-Id} when sane) and echoes it on the response. */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class RequestIds implements WebFilter {
+
+    public static final String HEADER = "X-Request-Id";
+    private static final String ATTRIBUTE = RequestIds.class.getName();
+    private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        String given = exchange.getRequest().getHeaders().getFirst(HEADER);
+        String id = given != null && CLIENT_ID.matcher(given).matches() ? given : "req_" + UUID.randomUUID();
+        exchange.getAttributes().put(ATTRIBUTE, id);
+        exchange.getResponse().getHeaders().set(HEADER, id);
+        return chain.filter(exchange).contextWrite(ctx -> ctx.put("request_id", id));
+    }
+
+    public static String of(ServerWebExchange exchange) {
+        Object id = exchange.getAttribute(ATTRIBUTE);
+        return id == null ? "req_unknown" : id.toString();
+    }
+}

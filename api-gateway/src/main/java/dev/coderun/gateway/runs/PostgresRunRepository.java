@@ -1,0 +1,237 @@
+package dev.coderun.gateway.runs;
+
+import dev.coderun.events.RunError;
+import dev.coderun.events.RunSpec;
+import dev.coderun.events.RunStatus;
+import io.r2dbc.postgresql.codec.Json;
+import io.r2dbc.spi.Readable;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The run read model in PostgreSQL: the row the gateway writes on accept, and the queries the API serves. */
+@Repository
+public class PostgresRunRepository {
+
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+
+    private final DatabaseClient db;
+    private final JsonMapper json;
+
+    PostgresRunRepository(DatabaseClient db, JsonMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    /** Inserts the run as PENDING with its first transition; a second call for the same run changes nothing. */
+    public Mono<Void> insertPending(RunSpec spec, Instant at) {
+        Mono<Long> run = nullable(nullable(db.sql("""
+                insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, cwd,
+                  timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
+                  updated_at)
+                values (:id, :handle, :runtime_key, :runtime_version, :name, :command, :args, :env, :cwd,
+                  :timeout_seconds, :max_output_bytes, :max_attempts, :labels, :triggered_by, 'PENDING', 0,
+                  :created_at, :created_at)
+                on conflict (id) do nothing
+                """)
+                .bind("id", UUID.fromString(spec.runId()))
+                .bind("handle", spec.handle())
+                .bind("runtime_key", spec.runtime().key())
+                .bind("runtime_version", spec.runtime().version())
+                .bind("command", spec.command())
+                .bind("args", Json.of(json.writeValueAsString(spec.args())))
+                .bind("env", Json.of(json.writeValueAsString(spec.env())))
+                .bind("timeout_seconds", spec.timeoutSeconds())
+                .bind("max_output_bytes", spec.maxOutputBytes())
+                .bind("max_attempts", spec.maxAttempts())
+                .bind("labels", Json.of(json.writeValueAsString(spec.labels())))
+                .bind("triggered_by", spec.triggeredBy())
+                .bind("created_at", spec.createdAt().atOffset(ZoneOffset.UTC)), "name", spec.name()),
+                "cwd", spec.cwd())
+                .fetch()
+                .rowsUpdated();
+        Mono<Long> transition = db.sql("""
+                insert into run_transitions (run_id, status, attempt, at) values (:id, 'PENDING', 0, :at)
+                on conflict do nothing
+                """)
+                .bind("id", UUID.fromString(spec.runId()))
+                .bind("at", at.atOffset(ZoneOffset.UTC))
+                .fetch()
+                .rowsUpdated();
+        return run.then(transition).then();
+    }
+
+    public Mono<RunRecord> find(String handle, UUID id) {
+        Mono<List<RunRecord.Transition>> transitions = db.sql("""
+                select status, at, reason, worker_id, attempt from run_transitions where run_id = :id
+                order by at, attempt
+                """)
+                .bind("id", id)
+                .map(row -> new RunRecord.Transition(
+                        RunStatus.valueOf(row.get("status", String.class)),
+                        instant(row, "at"),
+                        row.get("reason", String.class),
+                        row.get("worker_id", String.class),
+                        row.get("attempt", Integer.class)))
+                .all()
+                .collectList();
+        return db.sql("select * from runs where id = :id and handle = :handle")
+                .bind("id", id)
+                .bind("handle", handle)
+                .map(this::readRow)
+                .one()
+                .zipWith(transitions, (partial, ts) -> partial.with(ts));
+    }
+
+    /** Newest first; {@code before} is the keyset cursor (created_at, id) of the last run of the previous page. */
+    Flux<RunRecord> list(String handle, RunStatus status, String runtimeKey, Cursor before, int limit) {
+        StringBuilder sql = new StringBuilder("select * from runs where handle = :handle");
+        if (status != null) {
+            sql.append(" and status = :status");
+        }
+        if (runtimeKey != null) {
+            sql.append(" and runtime_key = :runtime_key");
+        }
+        if (before != null) {
+            sql.append(" and (created_at, id) < (:before_at, :before_id)");
+        }
+        sql.append(" order by created_at desc, id desc limit :limit");
+        DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString()).bind("handle", handle).bind("limit", limit);
+        if (status != null) {
+            spec = spec.bind("status", status.name());
+        }
+        if (runtimeKey != null) {
+            spec = spec.bind("runtime_key", runtimeKey);
+        }
+        if (before != null) {
+            spec = spec.bind("before_at", before.createdAt().atOffset(ZoneOffset.UTC)).bind("before_id", before.id());
+        }
+        return spec.map(row -> readRow(row).with(List.of())).all();
+    }
+
+    /** The retained output of the run's current attempt, and whether all of it has arrived. */
+    Mono<RunOutput> output(RunRecord run, OutputTotals totals) {
+        return db.sql("""
+                select stream, data from run_output_chunks where run_id = :id and attempt = :attempt order by seq
+                """)
+                .bind("id", run.id())
+                .bind("attempt", run.attempt())
+                .map(row -> Map.entry(row.get("stream", String.class), row.get("data", ByteBuffer.class)))
+                .all()
+                .collectList()
+                .map(chunks -> {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    ByteArrayOutputStream err = new ByteArrayOutputStream();
+                    for (var chunk : chunks) {
+                        ByteBuffer data = chunk.getValue();
+                        byte[] bytes = new byte[data.remaining()];
+                        data.get(bytes);
+                        ("STDERR".equals(chunk.getKey()) ? err : out).writeBytes(bytes);
+                    }
+                    boolean complete = run.status().isTerminal() && chunks.size() >= totals.chunks();
+                    return new RunOutput(
+                            out.toString(StandardCharsets.UTF_8),
+                            err.toString(StandardCharsets.UTF_8),
+                            totals.stdoutTruncated(),
+                            totals.stderrTruncated(),
+                            totals.known() ? totals.stdoutBytes() : out.size(),
+                            totals.known() ? totals.stderrBytes() : err.size(),
+                            complete);
+                });
+    }
+
+    Mono<OutputTotals> outputTotals(UUID id) {
+        return db.sql("""
+                select stdout_bytes, stderr_bytes, stdout_truncated, stderr_truncated, output_chunks from runs
+                where id = :id
+                """)
+                .bind("id", id)
+                .map(row -> row.get("output_chunks", Integer.class) == null
+                        ? OutputTotals.UNKNOWN
+                        : new OutputTotals(
+                                true,
+                                row.get("stdout_bytes", Long.class),
+                                row.get("stderr_bytes", Long.class),
+                                row.get("stdout_truncated", Boolean.class),
+                                row.get("stderr_truncated", Boolean.class),
+                                row.get("output_chunks", Integer.class)))
+                .one();
+    }
+
+    /** What the worker reported about the output when the run finished; {@code known} is false before then. */
+    record OutputTotals(
+            boolean known, long stdoutBytes, long stderrBytes, boolean stdoutTruncated, boolean stderrTruncated,
+            int chunks) {
+        static final OutputTotals UNKNOWN = new OutputTotals(false, 0, 0, false, false, Integer.MAX_VALUE);
+    }
+
+    /** A position in the newest-first listing. */
+    record Cursor(Instant createdAt, UUID id) {}
+
+    private PartialRun readRow(Readable row) {
+        String errorCode = row.get("error_code", String.class);
+        return new PartialRun(new RunRecord(
+                row.get("id", UUID.class),
+                row.get("handle", String.class),
+                row.get("runtime_key", String.class),
+                row.get("runtime_version", Long.class),
+                row.get("name", String.class),
+                row.get("command", String.class),
+                json.readValue(row.get("args", Json.class).asString(), STRING_LIST),
+                json.readValue(row.get("env", Json.class).asString(), STRING_MAP),
+                row.get("cwd", String.class),
+                row.get("timeout_seconds", Integer.class),
+                row.get("max_output_bytes", Long.class),
+                row.get("max_attempts", Integer.class),
+                json.readValue(row.get("labels", Json.class).asString(), STRING_MAP),
+                RunStatus.valueOf(row.get("status", String.class)),
+                List.of(),
+                row.get("attempt", Integer.class),
+                row.get("worker_id", String.class),
+                row.get("exit_code", Integer.class),
+                row.get("duration_ms", Long.class),
+                row.get("termination_reason", String.class),
+                errorCode == null ? null : new RunError(errorCode, row.get("error_message", String.class)),
+                instant(row, "created_at"),
+                instant(row, "queued_at"),
+                instant(row, "started_at"),
+                instant(row, "finished_at"),
+                instant(row, "updated_at"),
+                row.get("triggered_by", String.class)));
+    }
+
+    /** A run read without its transitions. */
+    private record PartialRun(RunRecord run) {
+        RunRecord with(List<RunRecord.Transition> transitions) {
+            RunRecord r = run;
+            return new RunRecord(r.id(), r.handle(), r.runtimeKey(), r.runtimeVersion(), r.name(), r.command(),
+                    r.args(), r.env(), r.cwd(), r.timeoutSeconds(), r.maxOutputBytes(), r.maxAttempts(), r.labels(),
+                    r.status(), transitions, r.attempt(), r.workerId(), r.exitCode(), r.durationMs(),
+                    r.terminationReason(), r.error(), r.createdAt(), r.queuedAt(), r.startedAt(), r.finishedAt(),
+                    r.updatedAt(), r.triggeredBy());
+        }
+    }
+
+    private static Instant instant(Readable row, String column) {
+        OffsetDateTime time = row.get(column, OffsetDateTime.class);
+        return time == null ? null : time.toInstant();
+    }
+
+    private static DatabaseClient.GenericExecuteSpec nullable(
+            DatabaseClient.GenericExecuteSpec spec, String name, String value) {
+        return value == null ? spec.bindNull(name, String.class) : spec.bind(name, value);
+    }
+}

@@ -1,0 +1,189 @@
+package dev.coderun.gateway.runs;
+
+import dev.coderun.events.RunSpec;
+import dev.coderun.events.RunStatus;
+import dev.coderun.events.SubmitRun;
+import dev.coderun.gateway.api.ApiException;
+import dev.coderun.gateway.api.Envelopes;
+import dev.coderun.gateway.api.FieldViolation;
+import dev.coderun.gateway.auth.Caller;
+import dev.coderun.gateway.auth.Scope;
+import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
+import dev.coderun.gateway.runtimes.RuntimeRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/** {@code /v2/handles/{handle}/code-runs}: submit runs and read their records and output. */
+@RestController
+class RunController {
+
+    private static final Logger log = LoggerFactory.getLogger(RunController.class);
+    private static final int MAX_PAGE = 500;
+
+    private final PostgresRuntimeRepository runtimes;
+    private final PostgresRunRepository runs;
+    private final KafkaCommandPublisher commands;
+    private final RunRequestValidator validator;
+    private final Clock clock = Clock.systemUTC();
+
+    RunController(
+            PostgresRuntimeRepository runtimes,
+            PostgresRunRepository runs,
+            KafkaCommandPublisher commands,
+            RequestLimits limits) {
+        this.runtimes = runtimes;
+        this.runs = runs;
+        this.commands = commands;
+        this.validator = new RunRequestValidator(limits);
+    }
+
+    @PostMapping("/v2/handles/{handle}/code-runs")
+    Mono<ResponseEntity<Envelopes.Data<RunRecord>>> submit(
+            @PathVariable String handle, @RequestBody SubmitRunRequest request, ServerWebExchange exchange) {
+        Caller caller = Caller.of(exchange).require(handle, Scope.RUNS_WRITE);
+        List<FieldViolation> shape = validator.checkShape(request);
+        if (!shape.isEmpty()) {
+            throw ApiException.validation(shape);
+        }
+        return runtimes.find(handle, request.runtimeKey())
+                .switchIfEmpty(Mono.error(() -> ApiException.validation(new FieldViolation(
+                        "runtime_key", "no runtime '" + request.runtimeKey() + "' in handle " + handle, "not_found"))))
+                .flatMap(runtime -> accept(handle, caller, request, runtime))
+                .map(run -> ResponseEntity.status(HttpStatus.ACCEPTED).body(Envelopes.data(run)));
+    }
+
+    private Mono<RunRecord> accept(String handle, Caller caller, SubmitRunRequest request, RuntimeRecord runtime) {
+        if (!runtime.definition().enabled()) {
+            throw ApiException.conflict("runtime '" + runtime.key() + "' is disabled");
+        }
+        if (!runtime.acceptsRuns()) {
+            throw new ApiException(HttpStatus.CONFLICT, "runtime_not_validated",
+                    "runtime '" + runtime.key() + "' image validation is " + runtime.validation().status()
+                            + "; POST .../validate-image first");
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        String runId = RunIds.next(now.toEpochMilli()).toString();
+        RunSpec spec = switch (validator.toSpec(
+                request, runId, handle, runtime.snapshot(), runtime.definition().timeoutSeconds(),
+                runtime.definition().maxTimeoutSeconds(), caller.subject(), now)) {
+            case RunRequestValidator.Result.Valid valid -> valid.spec();
+            case RunRequestValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
+        };
+        // Durable in Kafka first: from then on the run exists, whatever happens to this request.
+        return commands.publish(new SubmitRun(spec, now))
+                .then(runs.insertPending(spec, now).onErrorResume(e -> {
+                    log.warn("run {} accepted but its PENDING row was not written; the projector will", runId, e);
+                    return Mono.empty();
+                }))
+                .then(Mono.fromSupplier(() -> pendingView(spec, now)));
+    }
+
+    private static RunRecord pendingView(RunSpec spec, Instant now) {
+        return new RunRecord(
+                UUID.fromString(spec.runId()), spec.handle(), spec.runtime().key(), spec.runtime().version(),
+                spec.name(), spec.command(), spec.args(), spec.env(), spec.cwd(), spec.timeoutSeconds(),
+                spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
+                List.of(new RunRecord.Transition(RunStatus.PENDING, now, null, null, 0)), 0, null, null, null, null,
+                null, now, null, null, null, now, spec.triggeredBy());
+    }
+
+    @GetMapping("/v2/handles/{handle}/code-runs/{runId}")
+    Mono<Envelopes.Data<RunRecord>> get(
+            @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
+        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+        return find(handle, runId).map(Envelopes::data);
+    }
+
+    @GetMapping("/v2/handles/{handle}/code-runs/{runId}/output")
+    Mono<Envelopes.Data<RunOutput>> output(
+            @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
+        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+        return find(handle, runId)
+                .flatMap(run -> runs.outputTotals(run.id()).flatMap(totals -> runs.output(run, totals)).map(out -> {
+                    boolean nothingProduced = out.stdout().isEmpty() && out.stderr().isEmpty();
+                    if (run.status().isTerminal() && run.error() != null && nothingProduced) {
+                        throw ApiException.withExtra(HttpStatus.CONFLICT, "output_unavailable",
+                                "run " + run.id() + " ended " + run.status() + " without output: "
+                                        + run.error().code(),
+                                new ErroredRun(run.id(), run.status(), run.error()));
+                    }
+                    return Envelopes.data(out);
+                }));
+    }
+
+    /** What an output_unavailable error says about the run. */
+    record ErroredRun(UUID id, RunStatus status, dev.coderun.events.RunError error) {}
+
+    @GetMapping("/v2/handles/{handle}/code-runs")
+    Mono<Envelopes.Page<RunRecord>> list(
+            @PathVariable String handle,
+            @RequestParam(name = "status", required = false) String status,
+            @RequestParam(name = "runtime_key", required = false) String runtimeKey,
+            @RequestParam(name = "limit", defaultValue = "50") int limit,
+            @RequestParam(name = "cursor", required = false) String cursor,
+            ServerWebExchange exchange) {
+        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw ApiException.validation(FieldViolation.outOfRange("limit", "must be between 1 and " + MAX_PAGE));
+        }
+        RunStatus wanted = parseStatus(status);
+        PostgresRunRepository.Cursor before = cursor == null ? null : decodeCursor(cursor);
+        return runs.list(handle, wanted, runtimeKey, before, limit + 1).collectList().map(page -> {
+            boolean more = page.size() > limit;
+            List<RunRecord> shown = more ? page.subList(0, limit) : page;
+            return new Envelopes.Page<>(shown, more ? encodeCursor(shown.getLast()) : null);
+        });
+    }
+
+    private Mono<RunRecord> find(String handle, String runId) {
+        UUID id;
+        try {
+            id = UUID.fromString(runId);
+        } catch (IllegalArgumentException e) {
+            return Mono.error(ApiException.notFound("run '" + runId + "' not found"));
+        }
+        return runs.find(handle, id).switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")));
+    }
+
+    private static RunStatus parseStatus(String status) {
+        if (status == null) {
+            return null;
+        }
+        try {
+            return RunStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.validation(FieldViolation.invalid("status", "unknown status '" + status + "'"));
+        }
+    }
+
+    private static String encodeCursor(RunRecord last) {
+        String raw = last.createdAt().toString() + "|" + last.id();
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static PostgresRunRepository.Cursor decodeCursor(String cursor) {
+        try {
+            String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|");
+            return new PostgresRunRepository.Cursor(Instant.parse(parts[0]), UUID.fromString(parts[1]));
+        } catch (RuntimeException e) {
+            throw ApiException.validation(FieldViolation.invalid("cursor", "not a cursor this API issued"));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.coderun.gateway.runs;
+
+import dev.coderun.events.RunError;
+import dev.coderun.events.RunStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** A run as the read model holds it and the API shows it. stdin is not echoed back. */
+public record RunRecord(
+        UUID id,
+        String handle,
+        String runtimeKey,
+        long runtimeVersion,
+        String name,
+        String command,
+        List<String> args,
+        Map<String, String> env,
+        String cwd,
+        int timeoutSeconds,
+        long maxOutputBytes,
+        int maxAttempts,
+        Map<String, String> labels,
+        RunStatus status,
+        List<Transition> transitions,
+        int attempt,
+        String workerId,
+        Integer exitCode,
+        Long durationMs,
+        String terminationReason,
+        RunError error,
+        Instant createdAt,
+        Instant queuedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Instant updatedAt,
+        String triggeredBy) {
+
+    public record Transition(RunStatus status, Instant at, String reason, String workerId, int attempt) {}
+}

@@ -1,0 +1,130 @@
+package dev.coderun.gateway.runs;
+
+import dev.coderun.events.RunSpec;
+import dev.coderun.events.RuntimeSnapshot;
+import dev.coderun.gateway.api.FieldViolation;
+import dev.coderun.gateway.runtimes.RuntimeValidator;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a submission into a {@link RunSpec} against the runtime it names, or lists what is wrong. Pure. Defaults: the
+ * runtime's timeout, 1 MiB of output per stream, one attempt.
+ */
+public final class RunRequestValidator {
+
+    static final Pattern NAME = Pattern.compile("^[A-Za-z0-9_.-]{8,255}$");
+
+    private final RequestLimits limits;
+
+    public RunRequestValidator(RequestLimits limits) {
+        this.limits = limits;
+    }
+
+    /** The fields that need no runtime; checked first so a bad body is reported whole. */
+    public List<FieldViolation> checkShape(SubmitRunRequest request) {
+        List<FieldViolation> errors = new ArrayList<>();
+        if (request.runtimeKey() == null || request.runtimeKey().isBlank()) {
+            errors.add(FieldViolation.required("runtime_key"));
+        }
+        if (request.name() != null && !NAME.matcher(request.name()).matches()) {
+            errors.add(FieldViolation.invalid("name", "must be 8-255 characters of [A-Za-z0-9_.-]"));
+        }
+        if (request.command() == null || request.command().isBlank()) {
+            errors.add(FieldViolation.required("command"));
+        } else if (utf8Length(request.command()) > limits.maxCommandBytes()) {
+            errors.add(FieldViolation.tooLong("command", "at most " + limits.maxCommandBytes() + " bytes"));
+        } else if (request.command().indexOf('\0') >= 0) {
+            errors.add(FieldViolation.invalid("command", "must not contain NUL"));
+        }
+        List<String> args = request.args() == null ? List.of() : request.args();
+        if (args.size() > limits.maxArgs()) {
+            errors.add(FieldViolation.tooLong("args", "at most " + limits.maxArgs() + " arguments"));
+        } else {
+            for (int i = 0; i < args.size(); i++) {
+                if (args.get(i) == null) {
+                    errors.add(FieldViolation.invalid("args[" + i + "]", "must be a string"));
+                } else if (args.get(i).indexOf('\0') >= 0) {
+                    errors.add(FieldViolation.invalid("args[" + i + "]", "must not contain NUL"));
+                }
+            }
+        }
+        RuntimeValidator.checkEnv("env", request.env() == null ? Map.of() : request.env(), limits, errors);
+        if (request.stdin() != null && utf8Length(request.stdin()) > limits.maxStdinBytes()) {
+            errors.add(FieldViolation.tooLong("stdin", "at most " + limits.maxStdinBytes() + " bytes"));
+        }
+        if (request.cwd() != null) {
+            String cwd = request.cwd();
+            if (!cwd.startsWith("/") || cwd.length() > 4096 || cwd.indexOf('\0') >= 0
+                    || !Path.of(cwd).normalize().toString().equals(cwd) || List.of(cwd.split("/")).contains("..")) {
+                errors.add(FieldViolation.invalid("cwd", "must be an absolute, normalized path without '..'"));
+            }
+        }
+        if (request.maxOutputBytes() != null
+                && (request.maxOutputBytes() < 0 || request.maxOutputBytes() > limits.maxMaxOutputBytes())) {
+            errors.add(FieldViolation.outOfRange(
+                    "max_output_bytes", "must be between 0 and " + limits.maxMaxOutputBytes()));
+        }
+        if (request.maxAttempts() != null
+                && (request.maxAttempts() < 1 || request.maxAttempts() > limits.maxAttempts())) {
+            errors.add(FieldViolation.outOfRange("max_attempts", "must be between 1 and " + limits.maxAttempts()));
+        }
+        if (request.timeoutSeconds() != null && request.timeoutSeconds() < 1) {
+            errors.add(FieldViolation.outOfRange("timeout_seconds", "must be at least 1"));
+        }
+        RuntimeValidator.checkLabels("labels", request.labels() == null ? Map.of() : request.labels(), limits, errors);
+        return errors;
+    }
+
+    /**
+     * Builds the spec once the shape is valid and the runtime is known.
+     *
+     * @param maxTimeoutSeconds the runtime's own maximum
+     */
+    public Result toSpec(
+            SubmitRunRequest request,
+            String runId,
+            String handle,
+            RuntimeSnapshot runtime,
+            int defaultTimeoutSeconds,
+            int maxTimeoutSeconds,
+            String triggeredBy,
+            Instant now) {
+        int timeout = request.timeoutSeconds() == null ? defaultTimeoutSeconds : request.timeoutSeconds();
+        if (timeout > maxTimeoutSeconds) {
+            return new Result.Invalid(List.of(FieldViolation.outOfRange(
+                    "timeout_seconds", "runtime '" + runtime.key() + "' allows at most " + maxTimeoutSeconds)));
+        }
+        return new Result.Valid(new RunSpec(
+                runId,
+                handle,
+                runtime,
+                request.name(),
+                request.command(),
+                request.args() == null ? List.of() : request.args(),
+                request.env() == null ? Map.of() : request.env(),
+                request.stdin() == null ? "" : request.stdin(),
+                request.cwd(),
+                timeout,
+                request.maxOutputBytes() == null ? limits.defaultMaxOutputBytes() : request.maxOutputBytes(),
+                request.maxAttempts() == null ? 1 : request.maxAttempts(),
+                request.labels() == null ? Map.of() : request.labels(),
+                triggeredBy,
+                now));
+    }
+
+    public sealed interface Result {
+        record Valid(RunSpec spec) implements Result {}
+
+        record Invalid(List<FieldViolation> violations) implements Result {}
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}
