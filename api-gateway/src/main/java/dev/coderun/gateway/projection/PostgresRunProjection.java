@@ -48,6 +48,8 @@ class PostgresRunProjection {
                 .map(row -> new Current(RunStatus.valueOf(row.get("status", String.class)),
                         row.get("attempt", Integer.class)))
                 .one()
+                .switchIfEmpty(Mono.fromRunnable(() -> log.warn("run {}: {} for a run the read model lacks",
+                        event.runId(), event.status())))
                 .flatMap(current -> {
                     if (!RunFold.applies(current.status(), current.attempt(), event)) {
                         log.debug("run {}: {} after {} ignored", event.runId(), event.status(), current.status());
@@ -56,8 +58,6 @@ class PostgresRunProjection {
                     int attempt = RunFold.attemptOf(event, current.attempt());
                     return update(id, event, attempt).then(transition(id, event, attempt));
                 })
-                .switchIfEmpty(Mono.fromRunnable(() -> log.warn("run {}: {} for a run the read model lacks",
-                        event.runId(), event.status())))
                 .as(tx::transactional)
                 .then();
     }

@@ -24,7 +24,9 @@ final class RunFold {
             case RunQueued ignored -> currentAttempt;
             case RunStarting starting -> starting.attempt();
             case RunStarted started -> started.attempt();
-            case RunFinished finished -> Math.max(finished.attempt(), currentAttempt);
+            // Attempt 0 is the scheduler finishing a run no worker holds (rejected, cancelled while queued): it ends the
+            // current attempt. A worker's finish keeps its own attempt, so a late one from an earlier attempt is stale.
+            case RunFinished finished -> finished.attempt() == 0 ? currentAttempt : finished.attempt();
         };
     }
 

@@ -91,7 +91,7 @@ public class PostgresRuntimeRepository {
                   version = :version, validation_status = :validation_status, validation_reason = :validation_reason,
                   validation_expected_digest = :validation_expected_digest,
                   validation_actual_digest = :validation_actual_digest,
-                  validation_checked_at = :validation_checked_at, updated_at = :updated_at
+                  validation_checked_at = :validation_checked_at, created_at = :created_at, updated_at = :updated_at
                 where handle = :handle and key = :key and id = :id and version = :expected_version
                 """).bind("expected_version", expectedVersion), r)
                 .fetch()

@@ -27,7 +27,8 @@ public final class RuntimeChange {
      */
     public static Outcome decide(
             String handle, String key, RuntimeRecord current, RuntimeDefinition wanted, String ifMatch, Instant now) {
-        if (ifMatch != null && !ifMatch.equals("*") && (current == null || !ifMatch.equals(current.etag()))) {
+        // RFC 9110 §13.1.1: If-Match, "*" included, is false when there is no current runtime.
+        if (ifMatch != null && (current == null || !ifMatch.equals("*") && !ifMatch.equals(current.etag()))) {
             throw ApiException.preconditionFailed(current == null
                     ? "runtime '" + key + "' does not exist"
                     : "runtime '" + key + "' is at " + current.etag() + ", not " + ifMatch);

@@ -22,7 +22,8 @@ public record AdmissionDecision(
         return new AdmissionDecision(state, List.of(), List.of(), null);
     }
 
-    public boolean changesNothing() {
-        return events.isEmpty() && dispatches.isEmpty() && acceptedRunId == null;
+    /** Whether applying this decision to {@code before} would write or publish nothing. */
+    public boolean changesNothing(HandleState before) {
+        return events.isEmpty() && dispatches.isEmpty() && acceptedRunId == null && state.equals(before);
     }
 }

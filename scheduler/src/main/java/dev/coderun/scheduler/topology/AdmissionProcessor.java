@@ -61,7 +61,7 @@ final class AdmissionProcessor implements Processor<String, Message, String, Mes
                 yield null;
             }
         };
-        if (decision == null || decision.changesNothing()) {
+        if (decision == null || decision.changesNothing(state)) {
             return;
         }
         if (decision.acceptedRunId() != null) {

@@ -72,12 +72,24 @@ class AdmissionTest {
     }
 
     @Test
+    void aFinishedRunWithNothingQueuedStillFreesItsSlot() {
+        HandleState state = submit(HandleState.EMPTY, "r1").state();
+
+        AdmissionDecision decision = admission.onEvent(state, finished("r1"), T0);
+
+        assertThat(decision.events()).isEmpty();
+        assertThat(decision.dispatches()).isEmpty();
+        assertThat(decision.state().active()).isEmpty();
+        assertThat(decision.changesNothing(state)).as("the freed slot must be saved").isFalse();
+    }
+
+    @Test
     void aRedeliveredSubmissionChangesNothing() {
         HandleState state = submit(HandleState.EMPTY, "r1").state();
 
         AdmissionDecision again = admission.onCommand(state, new SubmitRun(aRunSpec("acme", "r1"), T0), true, T0);
 
-        assertThat(again.changesNothing()).isTrue();
+        assertThat(again.changesNothing(state)).isTrue();
         assertThat(again.state()).isEqualTo(state);
     }
 
@@ -85,9 +97,9 @@ class AdmissionTest {
     void eventsOfRunsThatHoldNoSlotChangeNothing() {
         HandleState state = submit(HandleState.EMPTY, "r1").state();
 
-        assertThat(admission.onEvent(state, finished("unknown"), T0).changesNothing()).isTrue();
-        assertThat(admission.onEvent(state, new RunStarted("acme", "r1", 1, "w", T0), T0).changesNothing()).isTrue();
-        assertThat(admission.onEvent(state, new RunQueued("acme", "r1", 0, T0), T0).changesNothing()).isTrue();
+        assertThat(admission.onEvent(state, finished("unknown"), T0).changesNothing(state)).isTrue();
+        assertThat(admission.onEvent(state, new RunStarted("acme", "r1", 1, "w", T0), T0).changesNothing(state)).isTrue();
+        assertThat(admission.onEvent(state, new RunQueued("acme", "r1", 0, T0), T0).changesNothing(state)).isTrue();
     }
 
     @Test
@@ -100,7 +112,7 @@ class AdmissionTest {
 
         AdmissionDecision second = admission.onEvent(afterFirst, finished("r1"), T0);
 
-        assertThat(second.changesNothing()).isTrue();
+        assertThat(second.changesNothing(afterFirst)).isTrue();
         assertThat(second.state().active()).hasSize(2);
     }
 

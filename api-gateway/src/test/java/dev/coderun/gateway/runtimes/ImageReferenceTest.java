@@ -1,0 +1,28 @@
+package dev.coderun.gateway.runtimes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ImageReferenceTest {
+
+    @ParameterizedTest(name = "{0} -> {1} / {2} : {3}")
+    @CsvSource({
+        // The first component is a registry only with a dot, a port, or as localhost.
+        "127.0.0.1:5000/coderun/busybox:1.37,  127.0.0.1:5000,       coderun/busybox,      1.37",
+        "127.0.0.1:5000/coderun/busybox,       127.0.0.1:5000,       coderun/busybox,      latest",
+        "localhost:5000/app:dev,               localhost:5000,       app,                  dev",
+        "localhost/app,                        localhost,            app,                  latest",
+        "ghcr.io/org/team/sub/app:v1.2,        ghcr.io,              org/team/sub/app,     v1.2",
+        "registry.example.com/app,             registry.example.com, app,                  latest",
+        // Docker Hub: no registry component; single names live under library/.
+        "busybox,                              registry-1.docker.io, library/busybox,      latest",
+        "busybox:1.37-musl,                    registry-1.docker.io, library/busybox,      1.37-musl",
+        "bitnami/redis:7.2,                    registry-1.docker.io, bitnami/redis,        7.2",
+        "org/team/app,                         registry-1.docker.io, org/team/app,         latest",
+    })
+    void splitsAUriTheWayDockerReadsIt(String uri, String registry, String repository, String tag) {
+        assertThat(ImageReference.parse(uri)).isEqualTo(new ImageReference(registry, repository, tag));
+    }
+}
