@@ -10,7 +10,6 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
-import dev.coderun.gateway.runs.RequestLimits;
 
 /**
  * The gateway's feature packages stay a graph without cycles: {@code api} is the shared base (errors, envelopes,
@@ -19,23 +18,17 @@ import dev.coderun.gateway.runs.RequestLimits;
 @AnalyzeClasses(packages = "dev.coderun.gateway", importOptions = ImportOption.DoNotIncludeTests.class)
 class GatewayArchitectureTest {
 
-    /**
-     * runs -> runtimes is the design (a run is submitted against a runtime). runtimes -> runs exists only because the
-     * shared {@link RequestLimits} lives in {@code runs}; that one edge is exempt until it moves to a neutral package,
-     * and {@link #runtimesUseNothingOfRunsButItsLimits} keeps the exemption from growing.
-     */
+    /** Feature packages may use each other one way only; shared limits live in their own package. */
     @ArchTest
     static final ArchRule featuresAreFreeOfCycles = slices()
             .matching("dev.coderun.gateway.(*)..")
-            .should().beFreeOfCycles()
-            .ignoreDependency(resideInAPackage("..gateway.runtimes.."), equivalentTo(RequestLimits.class));
+            .should().beFreeOfCycles();
 
     @ArchTest
-    static final ArchRule runtimesUseNothingOfRunsButItsLimits = noClasses()
+    static final ArchRule runtimesDoNotDependOnRuns = noClasses()
             .that().resideInAPackage("..gateway.runtimes..")
-            .should().dependOnClassesThat(
-                    resideInAPackage("..gateway.runs..").and(not(equivalentTo(RequestLimits.class))))
-            .because("runtimes -> runs would close a cycle; only the misplaced RequestLimits is tolerated");
+            .should().dependOnClassesThat().resideInAPackage("..gateway.runs..")
+            .because("runs build on runtimes, never the other way round");
 
     @ArchTest
     static final ArchRule apiKnowsNoFeature = noClasses()

@@ -1,7 +1,7 @@
 package dev.coderun.gateway;
 
 import dev.coderun.events.RuntimeSnapshot;
-import dev.coderun.gateway.runs.RequestLimits;
+import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.runs.SubmitRunRequest;
 import dev.coderun.gateway.runtimes.RuntimeDefinition;
 import dev.coderun.gateway.runtimes.RuntimeRequest;

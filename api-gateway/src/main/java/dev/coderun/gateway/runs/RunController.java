@@ -1,5 +1,6 @@
 package dev.coderun.gateway.runs;
 
+import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.events.RunSpec;
 import dev.coderun.events.RunStatus;
 import dev.coderun.events.SubmitRun;

@@ -1,5 +1,6 @@
 package dev.coderun.gateway.runs;
 
+import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.events.RunSpec;
 import dev.coderun.events.RuntimeSnapshot;
 import dev.coderun.gateway.api.FieldViolation;

@@ -4,7 +4,7 @@ import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.auth.Scope;
-import dev.coderun.gateway.runs.RequestLimits;
+import dev.coderun.gateway.limits.RequestLimits;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

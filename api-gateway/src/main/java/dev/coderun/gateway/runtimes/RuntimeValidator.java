@@ -1,7 +1,7 @@
 package dev.coderun.gateway.runtimes;
 
 import dev.coderun.gateway.api.FieldViolation;
-import dev.coderun.gateway.runs.RequestLimits;
+import dev.coderun.gateway.limits.RequestLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

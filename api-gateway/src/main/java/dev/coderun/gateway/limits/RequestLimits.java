@@ -1,4 +1,4 @@
-package dev.coderun.gateway.runs;
+package dev.coderun.gateway.limits;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
