@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param bootstrapServers Kafka brokers
  * @param applicationId the Kafka Streams application id; every scheduler instance of one deployment shares it
  * @param stateDir where local state stores live; one per instance on a machine
- * @param commitInterval how often a Kafka transaction commits; bounds the latency a dispatch adds
+ * @param commitInterval how often a Kafka transaction commits; a dispatch is visible to workers only then
+ * @param pollTimeout how long a stream thread blocks polling for input; a commit waits for the poll to return
  * @param maxActiveRunsPerHandle runs of one handle running at once
  * @param maxQueuedRunsPerHandle runs of one handle waiting; one more is REJECTED with {@code queue_full}
  */
@@ -20,7 +21,8 @@ public record SchedulerProperties(
         @DefaultValue("127.0.0.1:9092") String bootstrapServers,
         @DefaultValue("coderun-scheduler") String applicationId,
         @DefaultValue("${java.io.tmpdir}/coderun-scheduler") Path stateDir,
-        @DefaultValue("50ms") Duration commitInterval,
+        @DefaultValue("20ms") Duration commitInterval,
+        @DefaultValue("10ms") Duration pollTimeout,
         @DefaultValue("8") int maxActiveRunsPerHandle,
         @DefaultValue("10000") int maxQueuedRunsPerHandle,
         @DefaultValue("2") int streamThreads) {}

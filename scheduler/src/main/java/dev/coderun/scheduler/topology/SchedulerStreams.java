@@ -4,9 +4,11 @@ import dev.coderun.scheduler.SchedulerProperties;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionPolicy;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -48,6 +50,7 @@ class SchedulerStreams implements SmartLifecycle {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, properties.commitInterval().toMillis());
+        p.put(StreamsConfig.POLL_MS_CONFIG, properties.pollTimeout().toMillis());
         p.put(StreamsConfig.STATE_DIR_CONFIG, properties.stateDir().toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, properties.streamThreads());
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
@@ -63,7 +66,10 @@ class SchedulerStreams implements SmartLifecycle {
     public void stop() {
         KafkaStreams running = streams;
         if (running != null) {
-            running.close(java.time.Duration.ofSeconds(10));
+            // Leave the group on the way out: otherwise a restarted scheduler waits out this member's session timeout
+            // (45 s) before it gets its partitions back, and no run is admitted meanwhile.
+            running.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(10)));
         }
     }
 
