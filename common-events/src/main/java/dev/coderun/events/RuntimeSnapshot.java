@@ -3,8 +3,8 @@ package dev.coderun.events;
 import java.util.Map;
 
 /**
- * The runtime as a run sees it: the image pinned by digest (a run always starts {@code imageUri@imageDigest}, never a
- * tag), its resource limits and its sandbox.
+ * The runtime as a run sees it: the image pinned by digest (a run always starts from the digest, never a tag; the
+ * worker's {@code SandboxPolicy} derives the reference), its resource limits and its sandbox.
  *
  * @param network {@code none} or {@code bridge}
  */
@@ -23,10 +23,5 @@ public record RuntimeSnapshot(
 
     public RuntimeSnapshot {
         env = Map.copyOf(env);
-    }
-
-    /** The immutable image reference a container is created from. */
-    public String pinnedImage() {
-        return imageUri + "@" + imageDigest;
     }
 }

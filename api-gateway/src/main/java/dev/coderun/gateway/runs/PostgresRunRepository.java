@@ -93,7 +93,7 @@ public class PostgresRunRepository {
                 .bind("handle", handle)
                 .map(this::readRow)
                 .one()
-                .zipWith(transitions, (partial, ts) -> partial.with(ts));
+                .zipWith(transitions, RunRecord::withTransitions);
     }
 
     /** Newest first; {@code before} is the keyset cursor (created_at, id) of the last run of the previous page. */
@@ -119,11 +119,38 @@ public class PostgresRunRepository {
         if (before != null) {
             spec = spec.bind("before_at", before.createdAt().atOffset(ZoneOffset.UTC)).bind("before_id", before.id());
         }
-        return spec.map(row -> readRow(row).with(List.of())).all();
+        return spec.map(this::readRow).all();
+    }
+
+    /** What the output route needs of a run, read in one query; empty when the handle has no such run. */
+    Mono<OutputState> outputState(String handle, UUID id) {
+        return db.sql("""
+                select status, attempt, error_code, error_message, stdout_bytes, stderr_bytes, stdout_truncated,
+                  stderr_truncated, output_chunks
+                from runs where id = :id and handle = :handle
+                """)
+                .bind("id", id)
+                .bind("handle", handle)
+                .map(row -> {
+                    String errorCode = row.get("error_code", String.class);
+                    Integer chunks = row.get("output_chunks", Integer.class);
+                    return new OutputState(
+                            id,
+                            RunStatus.valueOf(row.get("status", String.class)),
+                            row.get("attempt", Integer.class),
+                            errorCode == null ? null : new RunError(errorCode, row.get("error_message", String.class)),
+                            chunks != null,
+                            chunks == null ? 0 : row.get("stdout_bytes", Long.class),
+                            chunks == null ? 0 : row.get("stderr_bytes", Long.class),
+                            chunks != null && row.get("stdout_truncated", Boolean.class),
+                            chunks != null && row.get("stderr_truncated", Boolean.class),
+                            chunks == null ? Integer.MAX_VALUE : chunks);
+                })
+                .one();
     }
 
     /** The retained output of the run's current attempt, and whether all of it has arrived. */
-    Mono<RunOutput> output(RunRecord run, OutputTotals totals) {
+    Mono<RunOutput> output(OutputState run) {
         return db.sql("""
                 select stream, data from run_output_chunks where run_id = :id and attempt = :attempt order by seq
                 """)
@@ -141,49 +168,40 @@ public class PostgresRunRepository {
                         data.get(bytes);
                         ("STDERR".equals(chunk.getKey()) ? err : out).writeBytes(bytes);
                     }
-                    boolean complete = run.status().isTerminal() && chunks.size() >= totals.chunks();
+                    boolean complete = run.status().isTerminal() && chunks.size() >= run.chunks();
                     return new RunOutput(
                             out.toString(StandardCharsets.UTF_8),
                             err.toString(StandardCharsets.UTF_8),
-                            totals.stdoutTruncated(),
-                            totals.stderrTruncated(),
-                            totals.known() ? totals.stdoutBytes() : out.size(),
-                            totals.known() ? totals.stderrBytes() : err.size(),
+                            run.stdoutTruncated(),
+                            run.stderrTruncated(),
+                            run.totalsKnown() ? run.stdoutBytes() : out.size(),
+                            run.totalsKnown() ? run.stderrBytes() : err.size(),
                             complete);
                 });
     }
 
-    Mono<OutputTotals> outputTotals(UUID id) {
-        return db.sql("""
-                select stdout_bytes, stderr_bytes, stdout_truncated, stderr_truncated, output_chunks from runs
-                where id = :id
-                """)
-                .bind("id", id)
-                .map(row -> row.get("output_chunks", Integer.class) == null
-                        ? OutputTotals.UNKNOWN
-                        : new OutputTotals(
-                                true,
-                                row.get("stdout_bytes", Long.class),
-                                row.get("stderr_bytes", Long.class),
-                                row.get("stdout_truncated", Boolean.class),
-                                row.get("stderr_truncated", Boolean.class),
-                                row.get("output_chunks", Integer.class)))
-                .one();
-    }
-
-    /** What the worker reported about the output when the run finished; {@code known} is false before then. */
-    record OutputTotals(
-            boolean known, long stdoutBytes, long stderrBytes, boolean stdoutTruncated, boolean stderrTruncated,
-            int chunks) {
-        static final OutputTotals UNKNOWN = new OutputTotals(false, 0, 0, false, false, Integer.MAX_VALUE);
-    }
+    /**
+     * A run's status and what its worker reported about the output when it finished; {@code totalsKnown} is false
+     * before then, and {@code chunks} is then unbounded so the output never reads as complete.
+     */
+    record OutputState(
+            UUID id,
+            RunStatus status,
+            int attempt,
+            RunError error,
+            boolean totalsKnown,
+            long stdoutBytes,
+            long stderrBytes,
+            boolean stdoutTruncated,
+            boolean stderrTruncated,
+            int chunks) {}
 
     /** A position in the newest-first listing. */
     record Cursor(Instant createdAt, UUID id) {}
 
-    private PartialRun readRow(Readable row) {
+    private RunRecord readRow(Readable row) {
         String errorCode = row.get("error_code", String.class);
-        return new PartialRun(new RunRecord(
+        return new RunRecord(
                 row.get("id", UUID.class),
                 row.get("handle", String.class),
                 row.get("runtime_key", String.class),
@@ -210,19 +228,7 @@ public class PostgresRunRepository {
                 instant(row, "started_at"),
                 instant(row, "finished_at"),
                 instant(row, "updated_at"),
-                row.get("triggered_by", String.class)));
-    }
-
-    /** A run read without its transitions. */
-    private record PartialRun(RunRecord run) {
-        RunRecord with(List<RunRecord.Transition> transitions) {
-            RunRecord r = run;
-            return new RunRecord(r.id(), r.handle(), r.runtimeKey(), r.runtimeVersion(), r.name(), r.command(),
-                    r.args(), r.env(), r.cwd(), r.timeoutSeconds(), r.maxOutputBytes(), r.maxAttempts(), r.labels(),
-                    r.status(), transitions, r.attempt(), r.workerId(), r.exitCode(), r.durationMs(),
-                    r.terminationReason(), r.error(), r.createdAt(), r.queuedAt(), r.startedAt(), r.finishedAt(),
-                    r.updatedAt(), r.triggeredBy());
-        }
+                row.get("triggered_by", String.class));
     }
 
     private static Instant instant(Readable row, String column) {

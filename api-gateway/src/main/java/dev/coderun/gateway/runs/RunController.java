@@ -116,8 +116,9 @@ class RunController {
     Mono<Envelopes.Data<RunOutput>> output(
             @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
         Caller.of(exchange).require(handle, Scope.RUNS_READ);
-        return find(handle, runId)
-                .flatMap(run -> runs.outputTotals(run.id()).flatMap(totals -> runs.output(run, totals)).map(out -> {
+        return runs.outputState(handle, parseRunId(runId))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")))
+                .flatMap(run -> runs.output(run).map(out -> {
                     boolean nothingProduced = out.stdout().isEmpty() && out.stderr().isEmpty();
                     if (run.status().isTerminal() && run.error() != null && nothingProduced) {
                         throw ApiException.withExtra(HttpStatus.CONFLICT, "output_unavailable",
@@ -154,13 +155,17 @@ class RunController {
     }
 
     private Mono<RunRecord> find(String handle, String runId) {
-        UUID id;
+        return runs.find(handle, parseRunId(runId))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")));
+    }
+
+    /** A run id that is not a UUID names no run: not found, like any other unknown id. */
+    private static UUID parseRunId(String runId) {
         try {
-            id = UUID.fromString(runId);
+            return UUID.fromString(runId);
         } catch (IllegalArgumentException e) {
-            return Mono.error(ApiException.notFound("run '" + runId + "' not found"));
+            throw ApiException.notFound("run " + runId + " not found");
         }
-        return runs.find(handle, id).switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")));
     }
 
     private static RunStatus parseStatus(String status) {

@@ -38,4 +38,10 @@ public record RunRecord(
         String triggeredBy) {
 
     public record Transition(RunStatus status, Instant at, String reason, String workerId, int attempt) {}
+
+    public RunRecord withTransitions(List<Transition> history) {
+        return new RunRecord(id, handle, runtimeKey, runtimeVersion, name, command, args, env, cwd, timeoutSeconds,
+                maxOutputBytes, maxAttempts, labels, status, history, attempt, workerId, exitCode, durationMs,
+                terminationReason, error, createdAt, queuedAt, startedAt, finishedAt, updatedAt, triggeredBy);
+    }
 }

@@ -2,6 +2,7 @@ package dev.coderun.gateway.runtimes;
 
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
+import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.limits.RequestLimits;
@@ -9,7 +10,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -27,6 +31,8 @@ import reactor.core.publisher.Mono;
 /** {@code /v2/handles/{handle}/code-runtimes}: register, read and validate runtimes. */
 @RestController
 class RuntimeController {
+
+    private static final Logger log = LoggerFactory.getLogger(RuntimeController.class);
 
     private static final int MAX_PAGE = 500;
 
@@ -69,8 +75,8 @@ class RuntimeController {
     private Mono<RuntimeChange.Outcome> apply(
             String handle, String key, RuntimeDefinition wanted, String ifMatch, boolean retry) {
         return runtimes.find(handle, key)
-                .map(java.util.Optional::of)
-                .defaultIfEmpty(java.util.Optional.empty())
+                .map(Optional::of)
+                .defaultIfEmpty(Optional.empty())
                 .flatMap(current -> {
                     RuntimeChange.Outcome outcome = RuntimeChange.decide(
                             handle, key, current.orElse(null), wanted, ifMatch, now());
@@ -103,7 +109,7 @@ class RuntimeController {
         Caller.of(exchange).require(handle, Scope.RUNTIMES_READ);
         if (limit < 1 || limit > MAX_PAGE) {
             throw ApiException.validation(
-                    dev.coderun.gateway.api.FieldViolation.outOfRange("limit", "must be between 1 and " + MAX_PAGE));
+                    FieldViolation.outOfRange("limit", "must be between 1 and " + MAX_PAGE));
         }
         return runtimes.list(handle, cursor, limit + 1).collectList().map(page -> {
             boolean more = page.size() > limit;
@@ -129,7 +135,8 @@ class RuntimeController {
                             .flatMap(result -> runtimes.saveValidation(handle, runtimeKey, runtime.version(), result))
                             .then(runtimes.find(handle, runtimeKey))
                             .cache();
-                    checked.subscribe(r -> {}, e -> {});
+                    checked.subscribe(r -> {}, e -> log.error("validating the image of runtime {}/{} failed",
+                            handle, runtimeKey, e));
                     return checked
                             .timeout(registryProperties.requestBudget())
                             .map(r -> ResponseEntity.ok().eTag(r.etag()).body(Envelopes.data(RuntimeView.of(r))))
