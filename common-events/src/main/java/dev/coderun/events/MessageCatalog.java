@@ -18,12 +18,14 @@ public final class MessageCatalog {
 
     static {
         register(SubmitRun.class, "SubmitRun", 1);
+        register(CancelRun.class, "CancelRun", 1);
         register(RunAccepted.class, "RunAccepted", 1);
         register(RunQueued.class, "RunQueued", 1);
         register(RunStarting.class, "RunStarting", 1);
         register(RunStarted.class, "RunStarted", 1);
         register(RunFinished.class, "RunFinished", 1);
         register(DispatchRun.class, "DispatchRun", 1);
+        register(StopRun.class, "StopRun", 1);
         register(OutputChunk.class, "OutputChunk", 1);
         register(WorkerHeartbeat.class, "WorkerHeartbeat", 1);
     }

@@ -10,14 +10,16 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The one serde for every topic. A message travels as JSON in an envelope
  * {@code {"type": "RunQueued", "version": 1, "payload": {...}}} with snake_case fields and ISO-8601 instants.
- * Unknown payload fields are ignored so that an additive change is compatible; a type or version this build does
- * not know is refused with {@link UnknownMessageException}.
+ * Unknown payload fields are ignored and missing numbers read as 0, so that an additive change is compatible; a type
+ * or version this build does not know is refused with {@link UnknownMessageException}.
  */
 public final class MessageSerde {
 
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // A number added later reads as 0 from an older producer's message, so an additive change stays compatible.
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
     private MessageSerde() {}

@@ -1,7 +1,7 @@
 package dev.coderun.events;
 
-/** What the scheduler tells the worker fleet, on {@link Topics#DISPATCH}. */
-public sealed interface WorkerDirective extends Message permits DispatchRun {
+/** What the scheduler tells the worker fleet: {@link DispatchRun} on {@link Topics#DISPATCH}, {@link StopRun} on {@link Topics#CONTROL}. */
+public sealed interface WorkerDirective extends Message permits DispatchRun, StopRun {
 
     String runId();
 }

@@ -45,8 +45,9 @@ final class SampleMessages {
         String runId = spec().runId();
         return List.of(
                 new SubmitRun(spec(), AT),
+                new CancelRun(handle, runId, "user:alice", AT),
                 new RunAccepted(spec(), AT),
-                new RunQueued(handle, runId, 0, AT),
+                new RunQueued(handle, runId, 1, 0, AT),
                 new RunStarting(handle, runId, 1, "worker-a", AT),
                 new RunStarted(handle, runId, 1, "worker-a", AT),
                 new RunFinished(
@@ -62,6 +63,7 @@ final class SampleMessages {
                         new OutputSummary(12, 0, false, false, 1),
                         AT),
                 new DispatchRun(spec(), 1, AT),
+                new StopRun(runId, 1, StopRun.CANCELLED, AT),
                 new OutputChunk(
                         handle,
                         runId,
@@ -70,7 +72,7 @@ final class SampleMessages {
                         OutputChunk.OutputStream.STDOUT,
                         "hello world\n".getBytes(StandardCharsets.UTF_8),
                         AT),
-                new WorkerHeartbeat("worker-a", 4, List.of(runId), AT));
+                new WorkerHeartbeat("worker-a", 4, List.of(runId), AT.minusSeconds(60), AT));
     }
 
     private SampleMessages() {}
