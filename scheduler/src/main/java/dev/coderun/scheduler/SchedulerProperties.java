@@ -13,8 +13,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stateDir where local state stores live; one per instance on a machine
  * @param commitInterval how often a Kafka transaction commits; a dispatch is visible to workers only then
  * @param pollTimeout how long a stream thread blocks polling for input; a commit waits for the poll to return
- * @param maxActiveRunsPerHandle runs of one handle running at once
+ * @param maxActiveRunsPerHandle runs of one handle dispatched and not finished at once
  * @param maxQueuedRunsPerHandle runs of one handle waiting; one more is REJECTED with {@code queue_full}
+ * @param streamThreads stream threads of this instance
+ * @param leaseTimeout how long the worker holding a run may send no heartbeat before its attempt is given up (re-run
+ *     while {@code max_attempts} allows, else ERRORED {@code worker_lost}). Keep it well above the workers'
+ *     heartbeat interval (3 s) and above their {@code fence-after} (12 s), after which a cut-off worker kills its runs
+ * @param leaseCheckInterval how often leases are checked; a lost attempt is settled at most this much after its lease
+ *     expired
  */
 @ConfigurationProperties("coderun.scheduler")
 public record SchedulerProperties(
@@ -25,4 +31,6 @@ public record SchedulerProperties(
         @DefaultValue("10ms") Duration pollTimeout,
         @DefaultValue("8") int maxActiveRunsPerHandle,
         @DefaultValue("10000") int maxQueuedRunsPerHandle,
-        @DefaultValue("2") int streamThreads) {}
+        @DefaultValue("2") int streamThreads,
+        @DefaultValue("15s") Duration leaseTimeout,
+        @DefaultValue("1s") Duration leaseCheckInterval) {}

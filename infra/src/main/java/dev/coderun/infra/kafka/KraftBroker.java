@@ -1,5 +1,6 @@
 package dev.coderun.infra.kafka;
 
+import dev.coderun.events.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -86,6 +87,9 @@ public final class KraftBroker implements AutoCloseable {
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         p.put("log.retention.hours", "24");
+        // Sized from the contract's one bound, so a record carrying the largest accepted request always fits.
+        p.put("message.max.bytes", String.valueOf(Topics.MAX_REQUEST_BYTES));
+        p.put("replica.fetch.max.bytes", String.valueOf(Topics.MAX_REQUEST_BYTES));
         return p;
     }
 

@@ -2,6 +2,8 @@ package dev.coderun.infra.kafka;
 
 import dev.coderun.events.Topics;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -9,10 +11,16 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 
-/** Creates every topic in {@link Topics#ALL} that does not exist yet; safe to run any number of times. */
+/**
+ * Creates every topic in {@link Topics#ALL} that does not exist yet, each allowing records up to the contract's size
+ * bound; safe to run any number of times.
+ */
 public final class TopicProvisioner {
 
     private TopicProvisioner() {}
@@ -26,9 +34,11 @@ public final class TopicProvisioner {
             for (Topics.TopicSpec spec : Topics.ALL) {
                 if (!existing.contains(spec.name())) {
                     NewTopic topic = new NewTopic(spec.name(), spec.partitions(), replicationFactor);
-                    if (spec.compacted()) {
-                        topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-                    }
+                    topic.configs(Map.of(
+                            TopicConfig.CLEANUP_POLICY_CONFIG,
+                            spec.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE,
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                            String.valueOf(Topics.MAX_REQUEST_BYTES)));
                     missing.add(topic);
                 }
             }
@@ -40,6 +50,19 @@ public final class TopicProvisioner {
                         throw e;
                     }
                 }
+            }
+            // Topics made by an earlier version keep their data but get today's size bound.
+            Map<ConfigResource, Collection<AlterConfigOp>> sizes = new HashMap<>();
+            for (Topics.TopicSpec spec : Topics.ALL) {
+                if (existing.contains(spec.name())) {
+                    sizes.put(new ConfigResource(ConfigResource.Type.TOPIC, spec.name()), List.of(new AlterConfigOp(
+                            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                    String.valueOf(Topics.MAX_REQUEST_BYTES)),
+                            AlterConfigOp.OpType.SET)));
+                }
+            }
+            if (!sizes.isEmpty()) {
+                admin.incrementalAlterConfigs(sizes).all().get();
             }
             return missing.stream().map(NewTopic::name).toList();
         } catch (InterruptedException e) {

@@ -1,45 +1,43 @@
 package dev.coderun.scheduler.admission;
 
-import dev.coderun.events.RunSpec;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * What the scheduler knows of one handle: the runs holding capacity and the runs waiting for it, oldest first.
- * Immutable; {@link Admission} returns a new one with every decision.
+ * What the scheduler keeps per handle in one small value: the runs holding capacity (at most the handle's active
+ * limit) and the size and next sequence number of its queue. The queued runs themselves are separate entries (see
+ * {@link RunBook}), so the bytes written per decision do not grow with the queue. Immutable.
  *
- * @param active run id to the attempt it was dispatched as
+ * @param active run id to the run holding the slot, in dispatch order
+ * @param queued how many runs wait in the handle's queue
+ * @param nextSeq the sequence number the next queued run gets; queue order is sequence order
  */
-public record HandleState(Map<String, Integer> active, List<RunSpec> queue) {
+public record HandleState(Map<String, ActiveRun> active, int queued, long nextSeq) {
 
-    public static final HandleState EMPTY = new HandleState(Map.of(), List.of());
+    public static final HandleState EMPTY = new HandleState(Map.of(), 0, 0);
 
     public HandleState {
-        active = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(active));
-        queue = List.copyOf(queue);
+        active = Collections.unmodifiableMap(new LinkedHashMap<>(active));
     }
 
-    HandleState withActive(String runId, int attempt) {
-        Map<String, Integer> next = new LinkedHashMap<>(active);
-        next.put(runId, attempt);
-        return new HandleState(next, queue);
+    HandleState withActive(String runId, ActiveRun run) {
+        Map<String, ActiveRun> next = new LinkedHashMap<>(active);
+        next.put(runId, run);
+        return new HandleState(next, queued, nextSeq);
     }
 
     HandleState withoutActive(String runId) {
-        Map<String, Integer> next = new LinkedHashMap<>(active);
+        Map<String, ActiveRun> next = new LinkedHashMap<>(active);
         next.remove(runId);
-        return new HandleState(next, queue);
+        return new HandleState(next, queued, nextSeq);
     }
 
-    HandleState enqueued(RunSpec spec) {
-        List<RunSpec> next = new ArrayList<>(queue);
-        next.add(spec);
-        return new HandleState(active, next);
+    HandleState enqueued() {
+        return new HandleState(active, queued + 1, nextSeq + 1);
     }
 
     HandleState dequeued() {
-        return new HandleState(active, queue.subList(1, queue.size()));
+        return new HandleState(active, queued - 1, nextSeq);
     }
 }

@@ -1,79 +1,217 @@
 package dev.coderun.scheduler.topology;
 
 import dev.coderun.events.DispatchRun;
-import dev.coderun.events.Message;
+import dev.coderun.events.OutputSummary;
 import dev.coderun.events.RunCommand;
+import dev.coderun.events.RunError;
 import dev.coderun.events.RunEvent;
+import dev.coderun.events.RunFinished;
+import dev.coderun.events.RunSpec;
+import dev.coderun.events.RunStatus;
+import dev.coderun.events.StopRun;
+import dev.coderun.events.SubmitRun;
+import dev.coderun.events.Topics;
+import dev.coderun.events.WorkerDirective;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionDecision;
 import dev.coderun.scheduler.admission.HandleState;
+import dev.coderun.scheduler.admission.QueuedRun;
+import dev.coderun.scheduler.topology.StoreRunBook.SchedulerStores;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Applies {@link Admission} decisions: reads the handle's state, decides, writes the state back and forwards the
- * events and dispatches. Under exactly-once processing all of it commits in one transaction with the input offset.
+ * Applies {@link Admission} decisions: reads the handle's state, decides, writes what the decision says and forwards
+ * its events and directives. Under exactly-once processing all of it commits in one transaction with the input offset.
+ * A wall-clock punctuation checks the leases of claimed runs. A record that cannot be read or processed goes to the
+ * dead-letter topic; a submission among them ends its run ERRORED ({@code internal}); processing continues.
  */
-final class AdmissionProcessor implements Processor<String, Message, String, Message> {
+final class AdmissionProcessor implements Processor<String, Inbound, String, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(AdmissionProcessor.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Admission admission;
     private final Clock clock;
-    private ProcessorContext<String, Message> context;
-    private KeyValueStore<String, HandleState> handles;
-    private KeyValueStore<String, Long> acceptedRuns;
+    private final Duration leaseCheckInterval;
+    private ProcessorContext<String, Object> context;
+    private SchedulerStores stores;
 
-    AdmissionProcessor(Admission admission, Clock clock) {
+    AdmissionProcessor(Admission admission, Clock clock, Duration leaseCheckInterval) {
         this.admission = admission;
         this.clock = clock;
+        this.leaseCheckInterval = leaseCheckInterval;
     }
 
     @Override
-    public void init(ProcessorContext<String, Message> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.handles = context.getStateStore(SchedulerTopology.HANDLE_STORE);
-        this.acceptedRuns = context.getStateStore(SchedulerTopology.ACCEPTED_STORE);
+        this.stores = new SchedulerStores(
+                context.getStateStore(SchedulerTopology.HANDLE_STORE),
+                context.getStateStore(SchedulerTopology.QUEUE_STORE),
+                context.getStateStore(SchedulerTopology.QUEUED_SEQ_STORE),
+                context.getStateStore(SchedulerTopology.SPEC_STORE),
+                context.getStateStore(SchedulerTopology.ACCEPTED_STORE),
+                context.getStateStore(SchedulerTopology.HEARTBEAT_STORE));
+        context.schedule(leaseCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::checkLeases);
     }
 
     @Override
-    public void process(Record<String, Message> record) {
+    public void process(Record<String, Inbound> record) {
         String handle = record.key();
-        Message message = record.value();
-        if (handle == null || message == null) {
+        if (handle == null || record.value() == null) {
             return;
         }
-        HandleState state = handles.get(handle);
-        if (state == null) {
-            state = HandleState.EMPTY;
+        try {
+            switch (record.value()) {
+                case Inbound.Readable readable -> decide(handle, readable, record.timestamp());
+                case Inbound.Unreadable unreadable -> poison(record, unreadable.reason());
+            }
+        } catch (RuntimeException e) {
+            log.error("could not process a record of handle {}; dead-lettering it", handle, e);
+            poison(record, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
-        AdmissionDecision decision = switch (message) {
-            case RunCommand command -> admission.onCommand(
-                    state, command, acceptedRuns.get(command.runId()) != null, clock.instant());
-            case RunEvent event -> admission.onEvent(state, event, clock.instant());
+    }
+
+    private void decide(String handle, Inbound.Readable readable, long timestamp) {
+        HandleState state = stateOf(handle);
+        StoreRunBook book = new StoreRunBook(handle, stores);
+        AdmissionDecision decision = switch (readable.message()) {
+            case RunCommand command -> admission.onCommand(state, command, book, clock.instant());
+            case RunEvent event -> admission.onEvent(state, event, book, clock.instant());
             default -> {
-                log.warn("ignoring {} on a scheduler input topic", message.getClass().getSimpleName());
+                log.warn("ignoring {} on a scheduler input topic", readable.message().getClass().getSimpleName());
                 yield null;
             }
         };
-        if (decision == null || decision.changesNothing(state)) {
+        if (decision != null) {
+            apply(handle, state, decision, timestamp);
+        }
+    }
+
+    private void checkLeases(long now) {
+        List<KeyValue<String, HandleState>> claimed = new ArrayList<>();
+        try (KeyValueIterator<String, HandleState> all = stores.handles().all()) {
+            all.forEachRemaining(entry -> {
+                if (entry.value.active().values().stream().anyMatch(run -> run.workerId() != null)) {
+                    claimed.add(entry);
+                }
+            });
+        }
+        for (KeyValue<String, HandleState> entry : claimed) {
+            try {
+                AdmissionDecision decision = admission.onClock(
+                        entry.value, new StoreRunBook(entry.key, stores), Instant.ofEpochMilli(now));
+                apply(entry.key, entry.value, decision, now);
+            } catch (RuntimeException e) {
+                log.error("checking the leases of handle {} failed", entry.key, e);
+            }
+        }
+    }
+
+    private void apply(String handle, HandleState before, AdmissionDecision decision, long timestamp) {
+        if (decision.changesNothing(before)) {
             return;
         }
         if (decision.acceptedRunId() != null) {
-            acceptedRuns.put(decision.acceptedRunId(), clock.millis());
+            stores.accepted().put(decision.acceptedRunId(), clock.millis());
         }
-        handles.put(handle, decision.state());
+        for (RunSpec spec : decision.stored()) {
+            stores.specs().put(spec.runId(), spec);
+        }
+        for (QueuedRun queued : decision.enqueued()) {
+            stores.queue().put(StoreRunBook.queueKey(handle, queued.seq()), queued.runId());
+            stores.queuedSeqs().put(queued.runId(), queued.seq());
+        }
+        for (QueuedRun dequeued : decision.dequeued()) {
+            stores.queue().delete(StoreRunBook.queueKey(handle, dequeued.seq()));
+            stores.queuedSeqs().delete(dequeued.runId());
+        }
+        for (String ended : decision.ended()) {
+            stores.specs().delete(ended);
+        }
+        stores.handles().put(handle, decision.state());
         for (RunEvent event : decision.events()) {
-            context.forward(record.withKey(event.handle()).withValue(event), SchedulerTopology.EVENTS_SINK);
+            context.forward(new Record<>(event.handle(), event, timestamp), SchedulerTopology.EVENTS_SINK);
         }
-        for (DispatchRun dispatch : decision.dispatches()) {
-            log.debug("dispatching run {} attempt {}", dispatch.runId(), dispatch.attempt());
-            context.forward(record.withKey(dispatch.runId()).withValue(dispatch), SchedulerTopology.DISPATCH_SINK);
+        for (WorkerDirective directive : decision.directives()) {
+            String sink = switch (directive) {
+                case DispatchRun dispatch -> {
+                    log.debug("dispatching run {} attempt {}", dispatch.runId(), dispatch.attempt());
+                    yield SchedulerTopology.DISPATCH_SINK;
+                }
+                case StopRun stop -> {
+                    log.info("telling workers to stop run {} attempt {}: {}", stop.runId(), stop.attempt(),
+                            stop.reason());
+                    yield SchedulerTopology.CONTROL_SINK;
+                }
+            };
+            context.forward(new Record<>(directive.runId(), directive, timestamp), sink);
         }
+    }
+
+    /**
+     * Sends the record to the dead-letter topic as it arrived. When it is a submission (readable or not, as long as
+     * its run id can be found) of a run not accepted yet, the run ends ERRORED {@code internal}, so it does not stay
+     * PENDING for ever.
+     */
+    private void poison(Record<String, Inbound> record, String reason) {
+        Optional<RecordMetadata> source = context.recordMetadata();
+        String from = source.map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("unknown");
+        log.warn("dead-lettering record {} of handle {}: {}", from, record.key(), reason);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(Topics.HEADER_DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.HEADER_DLQ_SOURCE, from.getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<String, Object>(record.key(), record.value().raw(), record.timestamp(), headers),
+                SchedulerTopology.DEAD_LETTER_SINK);
+        if (source.map(m -> Topics.COMMANDS.equals(m.topic())).orElse(false)) {
+            submittedRunId(record.value()).filter(runId -> stores.accepted().get(runId) == null).ifPresent(runId -> {
+                stores.accepted().put(runId, clock.millis());
+                context.forward(new Record<>(record.key(), new RunFinished(record.key(), runId, RunStatus.ERRORED,
+                        0, null, null, null, "error",
+                        new RunError(RunError.INTERNAL, "the scheduler could not process the submission"),
+                        OutputSummary.NONE, clock.instant()), record.timestamp()), SchedulerTopology.EVENTS_SINK);
+            });
+        }
+    }
+
+    /** The run id of a submission, found leniently in whatever JSON the record holds. */
+    private static Optional<String> submittedRunId(Inbound inbound) {
+        if (inbound instanceof Inbound.Readable readable) {
+            return readable.message() instanceof SubmitRun submit ? Optional.ofNullable(submit.runId())
+                    : Optional.empty();
+        }
+        try {
+            JsonNode envelope = JSON.readTree(inbound.raw());
+            if (!"SubmitRun".equals(envelope.path("type").asString(""))) {
+                return Optional.empty();
+            }
+            String runId = envelope.path("payload").path("spec").path("run_id").asString("");
+            return runId.isBlank() ? Optional.empty() : Optional.of(runId);
+        } catch (RuntimeException notJson) {
+            return Optional.empty();
+        }
+    }
+
+    private HandleState stateOf(String handle) {
+        HandleState state = stores.handles().get(handle);
+        return state == null ? HandleState.EMPTY : state;
     }
 }

@@ -1,5 +1,6 @@
 package dev.coderun.scheduler.topology;
 
+import dev.coderun.events.Topics;
 import dev.coderun.scheduler.SchedulerProperties;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionPolicy;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -33,9 +35,10 @@ class SchedulerStreams implements SmartLifecycle {
 
     @Override
     public void start() {
-        Admission admission = new Admission(
-                new AdmissionPolicy(properties.maxActiveRunsPerHandle(), properties.maxQueuedRunsPerHandle()));
-        streams = new KafkaStreams(SchedulerTopology.build(admission, Clock.systemUTC()), config());
+        Admission admission = new Admission(new AdmissionPolicy(
+                properties.maxActiveRunsPerHandle(), properties.maxQueuedRunsPerHandle(), properties.leaseTimeout()));
+        streams = new KafkaStreams(
+                SchedulerTopology.build(admission, Clock.systemUTC(), properties.leaseCheckInterval()), config());
         streams.setUncaughtExceptionHandler(e -> {
             log.error("scheduler stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -59,6 +62,12 @@ class SchedulerStreams implements SmartLifecycle {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        // Every record the scheduler reads or writes, changelogs included, may carry the largest request the API
+        // accepts: all size bounds come from the one bound in the contract.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_REQUEST_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_REQUEST_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 4 * Topics.MAX_REQUEST_BYTES);
+        p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), Topics.MAX_REQUEST_BYTES);
         return p;
     }
 

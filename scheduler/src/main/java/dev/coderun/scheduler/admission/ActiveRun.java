@@ -1,0 +1,30 @@
+package dev.coderun.scheduler.admission;
+
+import java.time.Instant;
+
+/**
+ * A run holding one of its handle's capacity slots: dispatched as {@code attempt}, and, once a worker claimed it, leased
+ * to that worker.
+ *
+ * @param workerId the worker that published {@code RunStarting} for this attempt; null while the dispatch waits for one
+ * @param claimedAt when that worker claimed it, on the worker's clock; null while unclaimed
+ * @param cancelRequested a client asked to cancel it; the worker holding it was told to kill it
+ */
+public record ActiveRun(int attempt, int maxAttempts, String workerId, Instant claimedAt, boolean cancelRequested) {
+
+    static ActiveRun dispatched(int attempt, int maxAttempts) {
+        return new ActiveRun(attempt, maxAttempts, null, null, false);
+    }
+
+    boolean claimed() {
+        return workerId != null;
+    }
+
+    ActiveRun claimedBy(String worker, Instant at) {
+        return new ActiveRun(attempt, maxAttempts, worker, at, cancelRequested);
+    }
+
+    ActiveRun cancelling() {
+        return new ActiveRun(attempt, maxAttempts, workerId, claimedAt, true);
+    }
+}
