@@ -21,7 +21,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Materializes run events and output chunks into the read model. Each event is applied in one transaction that locks
- * the run's row, asks {@link RunFold} and, when the event applies, updates the row and appends the transition.
+ * the run's row, asks {@link RunFold} and, when the event applies, updates the row and appends the transition through
+ * {@link PostgresRunRepository#appendTransition}. Statuses are bound from {@link RunStatus}, never spelled in SQL.
  */
 @Component
 class PostgresRunProjection {
@@ -56,7 +57,8 @@ class PostgresRunProjection {
                         return Mono.<Void>empty();
                     }
                     int attempt = RunFold.attemptOf(event, current.attempt());
-                    return update(id, event, attempt).then(transition(id, event, attempt));
+                    return update(id, event, attempt)
+                            .then(runs.appendTransition(id, RunFold.transitionOf(event, attempt)));
                 })
                 .as(tx::transactional)
                 .then();
@@ -80,26 +82,34 @@ class PostgresRunProjection {
     private Mono<Void> update(UUID id, RunEvent event, int attempt) {
         var at = event.at().atOffset(ZoneOffset.UTC);
         DatabaseClient.GenericExecuteSpec spec = switch (event) {
+            // Queued for an attempt no worker holds yet: a re-queued run forgets the worker it lost.
             case RunQueued q -> db.sql("""
-                    update runs set status = 'QUEUED', queued_at = coalesce(queued_at, :at), updated_at = :at
+                    update runs set status = :status, attempt = :attempt, worker_id = null,
+                      queued_at = coalesce(queued_at, :at), updated_at = :at
                     where id = :id
                     """);
             case RunStarting s -> db.sql("""
-                    update runs set status = 'STARTING', attempt = :attempt, worker_id = :worker, updated_at = :at
+                    update runs set status = :status, attempt = :attempt, worker_id = :worker, updated_at = :at
                     where id = :id
-                    """).bind("attempt", attempt).bind("worker", s.workerId());
+                    """).bind("worker", s.workerId());
             case RunStarted s -> db.sql("""
-                    update runs set status = 'RUNNING', attempt = :attempt, worker_id = :worker, started_at = :at,
+                    update runs set status = :status, attempt = :attempt, worker_id = :worker, started_at = :at,
                       updated_at = :at
                     where id = :id
-                    """).bind("attempt", attempt).bind("worker", s.workerId());
-            case RunFinished f -> finished(f, attempt);
+                    """).bind("worker", s.workerId());
+            case RunFinished f -> finished(f);
             case RunAccepted a -> throw new IllegalStateException("handled before");
         };
-        return spec.bind("id", id).bind("at", at).fetch().rowsUpdated().then();
+        return spec.bind("id", id)
+                .bind("status", event.status().name())
+                .bind("attempt", attempt)
+                .bind("at", at)
+                .fetch()
+                .rowsUpdated()
+                .then();
     }
 
-    private DatabaseClient.GenericExecuteSpec finished(RunFinished f, int attempt) {
+    private DatabaseClient.GenericExecuteSpec finished(RunFinished f) {
         var spec = db.sql("""
                 update runs set status = :status, attempt = :attempt, worker_id = coalesce(:worker, worker_id),
                   exit_code = :exit_code, duration_ms = :duration_ms, termination_reason = :reason,
@@ -109,8 +119,6 @@ class PostgresRunProjection {
                   output_chunks = :chunks, finished_at = :at, updated_at = :at
                 where id = :id
                 """)
-                .bind("status", f.status().name())
-                .bind("attempt", attempt)
                 .bind("stdout_bytes", f.output().stdoutBytes())
                 .bind("stderr_bytes", f.output().stderrBytes())
                 .bind("stdout_truncated", f.output().stdoutTruncated())
@@ -128,28 +136,6 @@ class PostgresRunProjection {
             spec = spec.bind("error_code", f.error().code()).bind("error_message", f.error().message());
         }
         return spec;
-    }
-
-    private Mono<Void> transition(UUID id, RunEvent event, int attempt) {
-        String worker = switch (event) {
-            case RunStarting s -> s.workerId();
-            case RunStarted s -> s.workerId();
-            case RunFinished f -> f.workerId();
-            default -> null;
-        };
-        String reason = event instanceof RunFinished f
-                ? (f.error() != null ? f.error().code() : f.terminationReason()) : null;
-        var spec = db.sql("""
-                insert into run_transitions (run_id, status, attempt, at, reason, worker_id)
-                values (:id, :status, :attempt, :at, :reason, :worker) on conflict do nothing
-                """)
-                .bind("id", id)
-                .bind("status", event.status().name())
-                .bind("attempt", attempt)
-                .bind("at", event.at().atOffset(ZoneOffset.UTC));
-        spec = reason == null ? spec.bindNull("reason", String.class) : spec.bind("reason", reason);
-        spec = worker == null ? spec.bindNull("worker", String.class) : spec.bind("worker", worker);
-        return spec.fetch().rowsUpdated().then();
     }
 
     private record Current(RunStatus status, int attempt) {}

@@ -38,16 +38,17 @@ public class PostgresRunRepository {
 
     /** Inserts the run as PENDING with its first transition; a second call for the same run changes nothing. */
     public Mono<Void> insertPending(RunSpec spec, Instant at) {
+        UUID id = UUID.fromString(spec.runId());
         Mono<Long> run = nullable(nullable(db.sql("""
                 insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, cwd,
                   timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
                   updated_at)
                 values (:id, :handle, :runtime_key, :runtime_version, :name, :command, :args, :env, :cwd,
-                  :timeout_seconds, :max_output_bytes, :max_attempts, :labels, :triggered_by, 'PENDING', 0,
+                  :timeout_seconds, :max_output_bytes, :max_attempts, :labels, :triggered_by, :status, :attempt,
                   :created_at, :created_at)
                 on conflict (id) do nothing
                 """)
-                .bind("id", UUID.fromString(spec.runId()))
+                .bind("id", id)
                 .bind("handle", spec.handle())
                 .bind("runtime_key", spec.runtime().key())
                 .bind("runtime_version", spec.runtime().version())
@@ -59,19 +60,32 @@ public class PostgresRunRepository {
                 .bind("max_attempts", spec.maxAttempts())
                 .bind("labels", Json.of(json.writeValueAsString(spec.labels())))
                 .bind("triggered_by", spec.triggeredBy())
+                .bind("status", RunStatus.PENDING.name())
+                .bind("attempt", RunRecord.Transition.PENDING_ATTEMPT)
                 .bind("created_at", spec.createdAt().atOffset(ZoneOffset.UTC)), "name", spec.name()),
                 "cwd", spec.cwd())
                 .fetch()
                 .rowsUpdated();
-        Mono<Long> transition = db.sql("""
-                insert into run_transitions (run_id, status, attempt, at) values (:id, 'PENDING', 0, :at)
-                on conflict do nothing
+        return run.then(appendTransition(id, RunRecord.Transition.pending(at)));
+    }
+
+    /**
+     * Appends one entry to a run's history: the only writer of {@code run_transitions}. The same status in the same
+     * attempt is kept once, so a redelivered event changes nothing.
+     */
+    public Mono<Void> appendTransition(UUID runId, RunRecord.Transition transition) {
+        var spec = db.sql("""
+                insert into run_transitions (run_id, status, attempt, at, reason, worker_id)
+                values (:id, :status, :attempt, :at, :reason, :worker) on conflict do nothing
                 """)
-                .bind("id", UUID.fromString(spec.runId()))
-                .bind("at", at.atOffset(ZoneOffset.UTC))
+                .bind("id", runId)
+                .bind("status", transition.status().name())
+                .bind("attempt", transition.attempt())
+                .bind("at", transition.at().atOffset(ZoneOffset.UTC));
+        return nullable(nullable(spec, "reason", transition.reason()), "worker", transition.workerId())
                 .fetch()
-                .rowsUpdated();
-        return run.then(transition).then();
+                .rowsUpdated()
+                .then();
     }
 
     public Mono<RunRecord> find(String handle, UUID id) {

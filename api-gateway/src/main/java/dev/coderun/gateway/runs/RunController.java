@@ -101,8 +101,8 @@ class RunController {
                 UUID.fromString(spec.runId()), spec.handle(), spec.runtime().key(), spec.runtime().version(),
                 spec.name(), spec.command(), spec.args(), spec.env(), spec.cwd(), spec.timeoutSeconds(),
                 spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
-                List.of(new RunRecord.Transition(RunStatus.PENDING, now, null, null, 0)), 0, null, null, null, null,
-                null, now, null, null, null, now, spec.triggeredBy());
+                List.of(RunRecord.Transition.pending(now)), RunRecord.Transition.PENDING_ATTEMPT, null, null, null,
+                null, null, now, null, null, null, now, spec.triggeredBy());
     }
 
     @GetMapping("/v2/handles/{handle}/code-runs/{runId}")

@@ -37,7 +37,17 @@ public record RunRecord(
         Instant updatedAt,
         String triggeredBy) {
 
-    public record Transition(RunStatus status, Instant at, String reason, String workerId, int attempt) {}
+    /** One entry of a run's history. */
+    public record Transition(RunStatus status, Instant at, String reason, String workerId, int attempt) {
+
+        /** A run's attempt before the scheduler has queued it for its first one. */
+        public static final int PENDING_ATTEMPT = 0;
+
+        /** The first entry of every run's history. */
+        public static Transition pending(Instant at) {
+            return new Transition(RunStatus.PENDING, at, null, null, PENDING_ATTEMPT);
+        }
+    }
 
     public RunRecord withTransitions(List<Transition> history) {
         return new RunRecord(id, handle, runtimeKey, runtimeVersion, name, command, args, env, cwd, timeoutSeconds,

@@ -24,6 +24,7 @@ import dev.coderun.events.RunSpec;
 import dev.coderun.events.RunStarted;
 import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
+import dev.coderun.gateway.runs.RunRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -41,8 +42,8 @@ class RunFoldTest {
 
     static Stream<Arguments> forwardMoves() {
         return Stream.of(
-                Arguments.of(PENDING, 0, named(queued()), 0),
-                Arguments.of(QUEUED, 0, named(starting(1)), 1),
+                Arguments.of(PENDING, 0, named(queued(1)), 1),
+                Arguments.of(QUEUED, 1, named(starting(1)), 1),
                 Arguments.of(STARTING, 1, named(started(1)), 1),
                 Arguments.of(RUNNING, 1, named(finished(SUCCEEDED, 1)), 1),
                 Arguments.of(RUNNING, 1, named(finished(FAILED, 1)), 1),
@@ -51,7 +52,11 @@ class RunFoldTest {
                 Arguments.of(STARTING, 1, named(finished(ERRORED, 1)), 1),
                 // The scheduler finishes runs no worker holds with attempt 0: they belong to the current attempt.
                 Arguments.of(PENDING, 0, named(finished(REJECTED, 0)), 0),
-                Arguments.of(QUEUED, 0, named(finished(CANCELLED, 0)), 0));
+                Arguments.of(QUEUED, 1, named(finished(CANCELLED, 0)), 1),
+                // A lost worker's run is queued again for the next attempt.
+                Arguments.of(STARTING, 1, named(queued(2)), 2),
+                Arguments.of(RUNNING, 1, named(queued(2)), 2),
+                Arguments.of(QUEUED, 2, named(starting(2)), 2));
     }
 
     @ParameterizedTest(name = "{0}@{1} + {2} applies as attempt {3}")
@@ -64,7 +69,8 @@ class RunFoldTest {
     static Stream<Arguments> duplicates() {
         return Stream.of(
                 Arguments.of(PENDING, 0, named(accepted())),
-                Arguments.of(QUEUED, 0, named(queued())),
+                Arguments.of(QUEUED, 1, named(queued(1))),
+                Arguments.of(QUEUED, 2, named(queued(2))),
                 Arguments.of(STARTING, 1, named(starting(1))),
                 Arguments.of(RUNNING, 1, named(started(1))),
                 Arguments.of(SUCCEEDED, 1, named(finished(SUCCEEDED, 1))),
@@ -80,11 +86,12 @@ class RunFoldTest {
     static Stream<Arguments> outOfOrder() {
         return Stream.of(
                 Arguments.of(QUEUED, 0, named(accepted())),
-                Arguments.of(STARTING, 1, named(queued())),
+                Arguments.of(STARTING, 1, named(queued(1))),
                 Arguments.of(RUNNING, 1, named(starting(1))),
-                Arguments.of(RUNNING, 1, named(queued())),
+                Arguments.of(RUNNING, 1, named(queued(1))),
+                Arguments.of(RUNNING, 2, named(queued(1))),
                 Arguments.of(PENDING, 0, named(started(1))),
-                Arguments.of(QUEUED, 0, named(started(1))));
+                Arguments.of(QUEUED, 1, named(started(1))));
     }
 
     @ParameterizedTest(name = "{0}@{1} + late or skipping {2} is ignored")
@@ -97,7 +104,7 @@ class RunFoldTest {
     @EnumSource(value = RunStatus.class, names = {"SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "ERRORED",
         "REJECTED"})
     void nothingMovesATerminalRun(RunStatus terminal) {
-        for (RunEvent event : List.of(accepted(), queued(), starting(1), started(1), starting(2),
+        for (RunEvent event : List.of(accepted(), queued(1), queued(2), starting(1), started(1), starting(2),
                 finished(SUCCEEDED, 1), finished(CANCELLED, 0), finished(ERRORED, 2))) {
             assertThat(RunFold.applies(terminal, 1, event)).as("%s after %s", event.status(), terminal).isFalse();
         }
@@ -125,12 +132,74 @@ class RunFoldTest {
     }
 
     @Test
+    void aRequeueOfALostAttemptAppliesAsTheNextAttempt() {
+        RunQueued requeued = queued(2);
+
+        assertThat(RunFold.applies(RUNNING, 1, requeued)).isTrue();
+        assertThat(RunFold.attemptOf(requeued, 1)).isEqualTo(2);
+        assertThat(RunFold.transitionOf(requeued, 2)).satisfies(t -> {
+            assertThat(t.status()).isEqualTo(QUEUED);
+            assertThat(t.attempt()).isEqualTo(2);
+            assertThat(t.reason()).isEqualTo(RunError.WORKER_LOST);
+            assertThat(t.workerId()).isNull();
+        });
+    }
+
+    @Test
+    void theFirstQueueingNamesNoReason() {
+        assertThat(RunFold.transitionOf(queued(1), 1).reason()).isNull();
+    }
+
+    @Test
+    void lateReportsOfTheLostAttemptAreIgnoredOnceTheRunIsQueuedAgain() {
+        for (RunEvent late : List.of(starting(1), started(1), finished(SUCCEEDED, 1), finished(FAILED, 1),
+                finished(CANCELLED, 1), finished(ERRORED, 1))) {
+            assertThat(RunFold.applies(QUEUED, 2, late)).as("%s of attempt 1 after QUEUED(2)", late.status())
+                    .isFalse();
+        }
+    }
+
+    @Test
+    void aQueueingWithoutAnAttemptFromAnOlderProducerBelongsToTheCurrentAttempt() {
+        RunQueued legacy = queued(0);
+
+        assertThat(RunFold.attemptOf(legacy, 0)).isZero();
+        assertThat(RunFold.applies(PENDING, 0, legacy)).isTrue();
+        assertThat(RunFold.applies(QUEUED, 0, starting(1))).isTrue();
+        // It never reads as a re-queue of an attempt a worker holds.
+        assertThat(RunFold.applies(RUNNING, 1, legacy)).isFalse();
+    }
+
+    @Test
+    void theSchedulersCancelOfAQueuedRunEndsItsCurrentAttempt() {
+        RunFinished cancelledWhileQueued = finished(CANCELLED, 0);
+
+        assertThat(RunFold.applies(QUEUED, 1, cancelledWhileQueued)).isTrue();
+        assertThat(RunFold.attemptOf(cancelledWhileQueued, 1)).isEqualTo(1);
+        assertThat(RunFold.transitionOf(cancelledWhileQueued, 1)).satisfies(t -> {
+            assertThat(t.status()).isEqualTo(CANCELLED);
+            assertThat(t.attempt()).isEqualTo(1);
+            assertThat(t.reason()).isEqualTo("cancelled");
+            assertThat(t.workerId()).isNull();
+        });
+    }
+
+    @Test
+    void aWorkersFinishRecordsItsWorkerAndItsErrorCodeAsTheReason() {
+        RunRecord.Transition errored = RunFold.transitionOf(finished(ERRORED, 1), 1);
+
+        assertThat(errored.workerId()).isEqualTo("worker-1");
+        assertThat(errored.reason()).isEqualTo("internal");
+    }
+
+    @Test
     void acceptanceAlwaysBelongsToAttemptZero() {
         assertThat(RunFold.attemptOf(accepted(), 3)).isZero();
     }
 
     private static Named<RunEvent> named(RunEvent event) {
         String attempt = switch (event) {
+            case RunQueued e -> "#" + e.attempt();
             case RunStarting e -> "#" + e.attempt();
             case RunStarted e -> "#" + e.attempt();
             case RunFinished e -> "#" + e.attempt();
@@ -145,8 +214,8 @@ class RunFoldTest {
         return new RunAccepted(spec, NOW);
     }
 
-    private static RunQueued queued() {
-        return new RunQueued(HANDLE, RUN, 0, NOW);
+    private static RunQueued queued(int attempt) {
+        return new RunQueued(HANDLE, RUN, attempt, 0, NOW);
     }
 
     private static RunStarting starting(int attempt) {
