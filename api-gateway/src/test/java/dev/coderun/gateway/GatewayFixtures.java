@@ -1,7 +1,9 @@
 package dev.coderun.gateway;
 
+import dev.coderun.events.RunStatus;
 import dev.coderun.events.RuntimeSnapshot;
 import dev.coderun.gateway.limits.RequestLimits;
+import dev.coderun.gateway.runs.RunRecord;
 import dev.coderun.gateway.runs.SubmitRunRequest;
 import dev.coderun.gateway.runtimes.RuntimeDefinition;
 import dev.coderun.gateway.runtimes.RuntimeRequest;
@@ -10,6 +12,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /** Builders for the gateway's own types, shared by every gateway unit test. */
 public final class GatewayFixtures {
@@ -48,6 +51,16 @@ public final class GatewayFixtures {
         return new RuntimeSnapshot(
                 "busybox", "6f1c2e2a-1111-4a4a-9b9b-0123456789ab", 3, IMAGE_URI, DIGEST_A, 1.0, 512, 256, "none",
                 true, Map.of());
+    }
+
+    public static final UUID RUN_ID = UUID.fromString("019a1b2c-3d4e-7f00-8a00-000000000001");
+
+    /** The {@code echo hi} run of handle {@code alice} as the read model shows it in {@code status}. */
+    public static RunRecord aRunRecord(RunStatus status) {
+        return new RunRecord(
+                RUN_ID, "alice", "busybox", 3, null, "echo hi", List.of(), Map.of(), null, 300, 1048576, 1, Map.of(),
+                status, List.of(RunRecord.Transition.pending(NOW)), status == RunStatus.PENDING ? 0 : 1, null, null,
+                null, null, null, NOW, null, null, null, NOW, "user:alice");
     }
 
     public static RunRequestBuilder aRunRequest() {

@@ -62,7 +62,7 @@ public class ApiErrorHandler implements WebExceptionHandler {
         }
         Throwable limit = find(failure, DataBufferLimitException.class);
         if (limit != null) {
-            return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", "the request body is too large");
+            return ApiException.payloadTooLarge("the request body is too large");
         }
         if (failure instanceof ServerWebInputException input) {
             return fromInput(input);
@@ -74,8 +74,7 @@ public class ApiErrorHandler implements WebExceptionHandler {
                 case 405 -> new ApiException(HttpStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                         "method not allowed on this route");
                 case 406 -> new ApiException(HttpStatus.NOT_ACCEPTABLE, "not_acceptable", "only application/json");
-                case 413 -> new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large",
-                        "the request body is too large");
+                case 413 -> ApiException.payloadTooLarge("the request body is too large");
                 case 415 -> new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                         "send application/json");
                 default -> code < 500

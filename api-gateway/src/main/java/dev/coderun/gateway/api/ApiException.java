@@ -60,6 +60,10 @@ public final class ApiException extends RuntimeException {
         return validation(List.of(violation));
     }
 
+    public static ApiException payloadTooLarge(String message) {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", message);
+    }
+
     public static ApiException upstreamUnavailable(String message) {
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "upstream_unavailable", message);
     }

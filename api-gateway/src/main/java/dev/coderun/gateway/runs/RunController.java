@@ -1,6 +1,7 @@
 package dev.coderun.gateway.runs;
 
 import dev.coderun.gateway.limits.RequestLimits;
+import dev.coderun.events.CancelRun;
 import dev.coderun.events.RunSpec;
 import dev.coderun.events.RunStatus;
 import dev.coderun.events.SubmitRun;
@@ -31,7 +32,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-/** {@code /v2/handles/{handle}/code-runs}: submit runs and read their records and output. */
+/** {@code /v2/handles/{handle}/code-runs}: submit and cancel runs, read their records and output. */
 @RestController
 class RunController {
 
@@ -103,6 +104,25 @@ class RunController {
                 spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
                 List.of(RunRecord.Transition.pending(now)), RunRecord.Transition.PENDING_ATTEMPT, null, null, null,
                 null, null, now, null, null, null, now, spec.triggeredBy());
+    }
+
+    /**
+     * Asks the scheduler to cancel the run ({@link Cancellation} says what the client gets). The command is published
+     * like a submission: durable in Kafka before the answer, {@code upstream_unavailable} when it is not.
+     */
+    @PostMapping("/v2/handles/{handle}/code-runs/{runId}/cancel")
+    Mono<ResponseEntity<Envelopes.Data<RunRecord>>> cancel(
+            @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
+        Caller caller = Caller.of(exchange).require(handle, Scope.RUNS_WRITE);
+        return find(handle, runId)
+                .flatMap(run -> {
+                    Cancellation.requireCancellable(run.id(), run.status());
+                    CancelRun cancel = new CancelRun(handle, run.id().toString(), caller.subject(), clock.instant());
+                    Mono<RunRecord> reread = runs.find(handle, run.id()).doOnError(e -> log.warn(
+                            "run {} cancel requested but the run could not be re-read", run.id(), e));
+                    return commands.publish(cancel).then(Cancellation.settle(reread, run));
+                })
+                .map(run -> ResponseEntity.status(Cancellation.answer(run.status())).body(Envelopes.data(run)));
     }
 
     @GetMapping("/v2/handles/{handle}/code-runs/{runId}")
