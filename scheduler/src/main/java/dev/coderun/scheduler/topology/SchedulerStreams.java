@@ -82,6 +82,12 @@ class SchedulerStreams implements SmartLifecycle {
         }
     }
 
+    /** The streams' state; CREATED before {@link #start()}. */
+    KafkaStreams.State state() {
+        KafkaStreams running = streams;
+        return running == null ? KafkaStreams.State.CREATED : running.state();
+    }
+
     @Override
     public boolean isRunning() {
         KafkaStreams running = streams;
