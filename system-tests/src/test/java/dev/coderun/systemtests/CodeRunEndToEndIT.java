@@ -1,18 +1,10 @@
 package dev.coderun.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -23,21 +15,17 @@ import tools.jackson.databind.JsonNode;
  */
 class CodeRunEndToEndIT {
 
-    private static final Set<String> TERMINAL =
-            Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "ERRORED", "REJECTED");
-    private static final String REGISTRY = "127.0.0.1:5000";
+    private static final String REGISTRY = Tenant.REGISTRY;
 
+    private static Tenant tenant;
     private static String handle;
     private static Api api;
 
     @BeforeAll
     static void registerRuntimes() {
-        Stack stack = Stack.get();
-        handle = "it-" + UUID.randomUUID().toString().substring(0, 8);
-        api = new Api(stack.gatewayUrl, Api.token(Stack.JWT_SECRET, "user:it", List.of(handle),
-                "runtimes:read runtimes:write runs:read runs:write"));
-        registerAndValidate("busybox", REGISTRY + "/coderun/busybox", digestOf("coderun/busybox", "latest"));
-        registerAndValidate("python", REGISTRY + "/coderun/python:3.11", digestOf("coderun/python", "3.11"));
+        tenant = Tenant.create("it");
+        handle = tenant.handle;
+        api = tenant.api;
     }
 
     @Test
@@ -127,6 +115,19 @@ class CodeRunEndToEndIT {
     }
 
     @Test
+    void theLargestRequestTheApiAcceptsRunsWhole() {
+        Map<String, Object> env = new java.util.HashMap<>();
+        for (int i = 0; i < 7; i++) {
+            env.put("BIG_" + i, "v".repeat(32_000));
+        }
+        JsonNode run = runToEnd(Map.of("runtime_key", "busybox", "command", "wc -c; echo ${#BIG_6}",
+                "stdin", "x".repeat(1024 * 1024), "env", env));
+
+        assertThat(run.get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(completeOutput(run).get("stdout").asString().strip().split("\\s+")).containsExactly("1048576", "32000");
+    }
+
+    @Test
     void requestsWithoutAValidTokenAreUnauthenticated() {
         Api anonymous = new Api(Stack.get().gatewayUrl, null);
         Api forged = new Api(Stack.get().gatewayUrl,
@@ -188,7 +189,7 @@ class CodeRunEndToEndIT {
         assertThat(validation.get("status").asString()).isEqualTo("FAILED");
         assertThat(validation.get("reason").asString()).isEqualTo("digest_mismatch");
         assertThat(validation.get("expected_digest").asString()).isEqualTo(wrong);
-        assertThat(validation.get("actual_digest").asString()).isEqualTo(digestOf("coderun/busybox", "latest"));
+        assertThat(validation.get("actual_digest").asString()).isEqualTo(Tenant.digestOf("coderun/busybox", "latest"));
 
         Api.Response submit = api.post("/v2/handles/" + handle + "/code-runs",
                 Map.of("runtime_key", "mismatched", "command", "true"));
@@ -199,7 +200,7 @@ class CodeRunEndToEndIT {
     @Test
     void anIdenticalRuntimeBodyChangesNothingAndAStaleIfMatchIsRefused() {
         Map<String, Object> body = Map.of("image", Map.of(
-                "uri", REGISTRY + "/coderun/busybox", "digest", digestOf("coderun/busybox", "latest")));
+                "uri", REGISTRY + "/coderun/busybox", "digest", Tenant.digestOf("coderun/busybox", "latest")));
         Api.Response created = api.put("/v2/handles/" + handle + "/code-runtimes/idempotent", body);
         Api.Response again = api.put("/v2/handles/" + handle + "/code-runtimes/idempotent", body);
 
@@ -220,42 +221,10 @@ class CodeRunEndToEndIT {
     }
 
     private static JsonNode runToEnd(Map<String, Object> request) {
-        Api.Response submitted = api.post("/v2/handles/" + handle + "/code-runs", request);
-        assertThat(submitted.status()).as(submitted.body().toString()).isEqualTo(202);
-        assertThat(submitted.data().get("status").asString()).isEqualTo("PENDING");
-        String path = "/v2/handles/" + handle + "/code-runs/" + submitted.data().get("id").asString();
-        return await("run " + path + " to finish").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> api.get(path).data(), run -> run != null && TERMINAL.contains(run.get("status").asString()));
+        return tenant.runToEnd(request);
     }
 
     private static JsonNode completeOutput(JsonNode run) {
-        String path = "/v2/handles/" + handle + "/code-runs/" + run.get("id").asString() + "/output";
-        return await("complete output of " + path).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> api.get(path).data(), out -> out != null && out.get("complete").asBoolean());
-    }
-
-    private static void registerAndValidate(String key, String uri, String digest) {
-        Api.Response put = api.put("/v2/handles/" + handle + "/code-runtimes/" + key,
-                Map.of("image", Map.of("uri", uri, "digest", digest), "sandbox", Map.of("timeout_seconds", 20)));
-        assertThat(put.status()).as(put.body().toString()).isEqualTo(201);
-        Api.Response validated = api.post("/v2/handles/" + handle + "/code-runtimes/" + key + "/validate-image", null);
-        assertThat(validated.data().get("validation").get("status").asString())
-                .as(validated.body().toString()).isEqualTo("VALID");
-    }
-
-    private static String digestOf(String repository, String tag) {
-        try {
-            HttpResponse<Void> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://" + REGISTRY + "/v2/" + repository + "/manifests/" + tag))
-                            .method("HEAD", HttpRequest.BodyPublishers.noBody())
-                            .header("Accept", "application/vnd.docker.distribution.manifest.v2+json")
-                            .build(),
-                    HttpResponse.BodyHandlers.discarding());
-            return response.headers().firstValue("Docker-Content-Digest").orElseThrow(() ->
-                    new IllegalStateException(repository + ":" + tag + " is not in the local registry; "
-                            + "run infra/scripts/base-services.sh"));
-        } catch (Exception e) {
-            throw new IllegalStateException("local registry " + REGISTRY + " unreachable", e);
-        }
+        return tenant.completeOutput(run);
     }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.coderun.infra.kafka.KraftBroker;
 import dev.coderun.infra.kafka.TopicProvisioner;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -17,33 +18,48 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
  * One started stack per test JVM: an in-process KRaft broker, a fresh PostgreSQL database on the local server, and
- * the gateway, scheduler and worker started from their exec jars as real processes. The Docker engine and the local
+ * the gateway, scheduler and worker started from their exec jars as real processes, which tests may kill (SIGKILL)
+ * and start again. The Docker engine and the local
  * registry with the base images must already run ({@code infra/scripts/base-services.sh}, as {@code .ci/run} does).
  */
 final class Stack {
 
     static final String JWT_SECRET = "system-tests-secret-" + UUID.randomUUID();
+    /** The scheduler's per-handle limit in this stack: small, so tests can fill it. */
+    static final int MAX_ACTIVE_PER_HANDLE = 3;
+    static final int WORKER_SLOTS = 4;
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/";
     private static final String DB_USER = System.getenv().getOrDefault("CODERUN_DB_USER", "coderun");
     private static final String DB_PASSWORD = System.getenv().getOrDefault("CODERUN_DB_PASSWORD", "coderun");
+    private static final Duration START_BOUND = Duration.ofSeconds(120);
 
     private static Stack instance;
 
     final String gatewayUrl;
-    private final KraftBroker broker;
-    private final List<Process> services;
-    private final String database;
+    final String workerId = "it-worker-" + UUID.randomUUID().toString().substring(0, 8);
+    final KraftBroker broker;
+    final String database;
+    private final Path work;
+    private final Path logs;
+    private final int gatewayPort;
+    private final Map<String, Process> services = new LinkedHashMap<>();
+    private final Map<String, Integer> launches = new HashMap<>();
 
-    private Stack(String gatewayUrl, KraftBroker broker, List<Process> services, String database) {
-        this.gatewayUrl = gatewayUrl;
+    private Stack(Path work, Path logs, KraftBroker broker, String database, int gatewayPort) {
+        this.work = work;
+        this.logs = logs;
         this.broker = broker;
-        this.services = services;
         this.database = database;
+        this.gatewayPort = gatewayPort;
+        this.gatewayUrl = "http://127.0.0.1:" + gatewayPort;
     }
 
     static synchronized Stack get() {
@@ -71,41 +87,60 @@ final class Stack {
             stmt.execute("create database " + database);
         }
 
-        int port = freePort();
-        List<Process> services = new ArrayList<>();
-        services.add(launch("scheduler", broker, database, port, logs,
-                "--coderun.scheduler.state-dir=" + work.resolve("scheduler-state")));
-        services.add(launch("worker", broker, database, port, logs,
-                "--coderun.worker.id=it-worker-" + UUID.randomUUID().toString().substring(0, 8),
-                "--coderun.worker.slots=4"));
-        services.add(launch("api-gateway", broker, database, port, logs));
-        Stack stack = new Stack("http://127.0.0.1:" + port, broker, services, database);
-
-        HttpClient http = HttpClient.newHttpClient();
-        await("gateway health").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            for (Process p : services) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("a service exited early; see system-tests/target/it-logs");
-                }
-            }
-            try {
-                var response = http.send(
-                        HttpRequest.newBuilder(URI.create(stack.gatewayUrl + "/actuator/health")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                return response.statusCode() == 200 && response.body().contains("UP");
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        await("scheduler and worker started").atMost(Duration.ofSeconds(120)).until(() ->
-                Files.readString(logs.resolve("scheduler.log")).contains("Started")
-                        && Files.readString(logs.resolve("worker.log")).contains("Started"));
+        Stack stack = new Stack(work, logs, broker, database, freePort());
+        stack.launch("scheduler");
+        stack.launch("worker");
+        stack.launch("gateway");
+        stack.awaitGatewayHealthy();
+        stack.awaitStarted("scheduler");
+        stack.awaitStarted("worker");
         return stack;
     }
 
-    private static Process launch(
-            String module, KraftBroker broker, String database, int gatewayPort, Path logs, String... args)
-            throws IOException {
+    /** Kills the service with SIGKILL, as a crash would: no shutdown hook, no goodbye to Kafka. */
+    void kill(String service) {
+        Process process = services.get(service);
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the service again, with the same settings (the worker keeps its id), and waits until it is up. */
+    void restart(String service) {
+        if (services.get(service).isAlive()) {
+            kill(service);
+        }
+        try {
+            launch(service);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (service.equals("gateway")) {
+            awaitGatewayHealthy();
+        }
+        awaitStarted(service);
+    }
+
+    /** Stops the PostgreSQL server for {@code outage}, then starts it again. */
+    void restartPostgres(Duration outage) {
+        String cluster = postgresCluster();
+        run("pg_ctlcluster", cluster.split("/")[0], cluster.split("/")[1], "stop", "-m", "fast");
+        await("the outage").pollDelay(outage).atMost(outage.plusSeconds(1)).until(() -> true);
+        run("pg_ctlcluster", cluster.split("/")[0], cluster.split("/")[1], "start");
+    }
+
+    /** The log of the service's current process. */
+    Path log(String service) {
+        int launch = launches.getOrDefault(service, 1);
+        return logs.resolve(launch == 1 ? service + ".log" : service + "." + launch + ".log");
+    }
+
+    private void launch(String service) throws IOException {
+        launches.merge(service, 1, Integer::sum);
+        String module = service.equals("gateway") ? "api-gateway" : service;
         Path root = Path.of(System.getProperty("coderun.root", ".."));
         String version = System.getProperty("coderun.version", "0.1.0-SNAPSHOT");
         Path jar = root.resolve(module).resolve("target").resolve(module + "-" + version + "-exec.jar");
@@ -115,22 +150,59 @@ final class Stack {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-jar", jar.toString()));
-        command.addAll(List.of(args));
+        command.addAll(switch (service) {
+            case "scheduler" -> List.of(
+                    "--coderun.scheduler.state-dir=" + work.resolve("scheduler-state"),
+                    "--coderun.scheduler.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
+            case "worker" -> List.of("--coderun.worker.id=" + workerId, "--coderun.worker.slots=" + WORKER_SLOTS);
+            default -> List.of();
+        });
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(logs.resolve((module.equals("api-gateway") ? "gateway" : module) + ".log").toFile());
+                .redirectOutput(log(service).toFile());
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         builder.environment().put("CODERUN_JWT_SECRET", JWT_SECRET);
         builder.environment().put("CODERUN_DB_NAME", database);
         builder.environment().put("CODERUN_GATEWAY_PORT", String.valueOf(gatewayPort));
-        return builder.start();
+        services.put(service, builder.start());
+    }
+
+    private void awaitGatewayHealthy() {
+        HttpClient http = HttpClient.newHttpClient();
+        await("gateway health").atMost(START_BOUND).pollInterval(Duration.ofMillis(500)).until(() -> {
+            failIfAnyExited();
+            try {
+                var response = http.send(
+                        HttpRequest.newBuilder(URI.create(gatewayUrl + "/actuator/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return response.statusCode() == 200 && response.body().contains("UP");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private void awaitStarted(String service) {
+        await(service + " started").atMost(START_BOUND).pollInterval(Duration.ofMillis(200)).until(() -> {
+            failIfAnyExited();
+            String log = Files.readString(log(service));
+            return service.equals("scheduler") ? log.contains("-> RUNNING") : log.contains("Started");
+        });
+    }
+
+    private void failIfAnyExited() {
+        services.forEach((name, process) -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited early; see " + log(name));
+            }
+        });
     }
 
     private void stop() {
-        for (Process p : services) {
+        for (Process p : services.values()) {
             p.destroy();
         }
-        for (Process p : services) {
+        for (Process p : services.values()) {
             try {
                 if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
                     p.destroyForcibly();
@@ -145,6 +217,33 @@ final class Stack {
             stmt.execute("drop database if exists " + database + " with (force)");
         } catch (SQLException e) {
             System.err.println("could not drop " + database + ": " + e.getMessage());
+        }
+    }
+
+    /** The PostgreSQL cluster on port 5432 as {@code version/name}, from Debian's {@code pg_lsclusters}. */
+    private static String postgresCluster() {
+        for (String line : run("pg_lsclusters", "--no-header").split("\n")) {
+            String[] columns = line.trim().split("\\s+");
+            if (columns.length >= 3 && columns[2].equals("5432")) {
+                return columns[0] + "/" + columns[1];
+            }
+        }
+        throw new IllegalStateException("no PostgreSQL cluster on port 5432");
+    }
+
+    private static String run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
