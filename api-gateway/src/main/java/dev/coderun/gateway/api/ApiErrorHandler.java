@@ -64,6 +64,10 @@ public class ApiErrorHandler implements WebExceptionHandler {
         if (limit != null) {
             return ApiException.payloadTooLarge("the request body is too large");
         }
+        if (DatabaseUnavailable.anywhereIn(failure)) {
+            log.warn("database unavailable, request_id={}: {}", requestId, failure.toString());
+            return ApiException.upstreamUnavailable("the run store is unavailable; try again shortly");
+        }
         if (failure instanceof ServerWebInputException input) {
             return fromInput(input);
         }

@@ -60,7 +60,7 @@ class KafkaCommandPublisher {
                 return tooLarge(command);
             }
             log.warn("run {}: {} not accepted by the command log: {}", command.runId(),
-                    command.getClass().getSimpleName(), e.toString());
+                    command.getClass().getSimpleName(), rootCause(e).toString());
             return ApiException.upstreamUnavailable("the command log is unavailable; nothing was accepted");
         });
     }
@@ -68,6 +68,14 @@ class KafkaCommandPublisher {
     private static ApiException tooLarge(RunCommand command) {
         return ApiException.payloadTooLarge("the " + command.getClass().getSimpleName()
                 + " is larger than the command log takes (" + Topics.MAX_MESSAGE_BYTES + " bytes)");
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
     }
 
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.coderun.gateway.runtimes.RuntimeRequest;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -12,8 +13,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.QueryTimeoutException;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebInputException;
@@ -122,6 +126,25 @@ class ApiErrorHandlerTest {
 
         assertThat(error.status()).isEqualTo(status);
         assertThat(error.code()).isEqualTo(code);
+    }
+
+    static Stream<Throwable> databaseUnavailable() {
+        return Stream.of(
+                new DataAccessResourceFailureException("Failed to obtain R2DBC Connection",
+                        new R2dbcNonTransientResourceException("Cannot connect to localhost/127.0.0.1:5432")),
+                new CannotCreateTransactionException("Could not open R2DBC Connection for transaction",
+                        new R2dbcNonTransientResourceException("Connection refused")),
+                new QueryTimeoutException("no answer"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("databaseUnavailable")
+    void anUnreachableDatabaseIsUpstreamUnavailable(Throwable failure) {
+        ApiException error = ApiErrorHandler.toApiException(failure, REQUEST_ID);
+
+        assertThat(error.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(error.code()).isEqualTo("upstream_unavailable");
+        assertThat(error.getMessage()).doesNotContain("5432");
     }
 
     static Stream<Throwable> unexpectedFailures() {
