@@ -66,7 +66,7 @@ public class ApiErrorHandler implements WebExceptionHandler {
         }
         if (DatabaseUnavailable.anywhereIn(failure)) {
             log.warn("database unavailable, request_id={}: {}", requestId, failure.toString());
-            return ApiException.upstreamUnavailable("the run store is unavailable; try again shortly");
+            return ApiException.upstreamUnavailable("the database is unavailable; try again shortly");
         }
         if (failure instanceof ServerWebInputException input) {
             return fromInput(input);

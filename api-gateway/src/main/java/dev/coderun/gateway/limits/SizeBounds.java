@@ -53,7 +53,8 @@ class SizeBounds {
     /** Fetch sizes raised to hold one largest record batch where they are configured (or default) lower. */
     static Map<String, Object> consumerBounds(Map<String, Object> configured) {
         Map<String, Object> raised = new HashMap<>();
-        for (String name : List.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ConsumerConfig.FETCH_MAX_BYTES_CONFIG)) {
+        for (String name :
+                List.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ConsumerConfig.FETCH_MAX_BYTES_CONFIG)) {
             ConfigDef.ConfigKey key = ConsumerConfig.configDef().configKeys().get(name);
             Object value = configured.getOrDefault(name, key.defaultValue);
             if (((Number) ConfigDef.parseType(name, value, key.type)).longValue() < Topics.MAX_REQUEST_BYTES) {

@@ -27,8 +27,8 @@ public record ProjectorProperties(
                     + " most unavailable-backoff-max");
         }
         if (retries < 0 || retryInterval.isNegative() || writeTimeout.isNegative() || writeTimeout.isZero()) {
-            throw new IllegalArgumentException(
-                    "coderun.projector.retries and retry-interval must not be negative, write-timeout must be positive");
+            throw new IllegalArgumentException("coderun.projector.retries and retry-interval must not be negative,"
+                    + " write-timeout must be positive");
         }
     }
 }

@@ -23,8 +23,8 @@ final class RunFold {
     static int attemptOf(RunEvent event, int currentAttempt) {
         return switch (event) {
             case RunAccepted ignored -> 0;
-            // The attempt the run now waits for: 1 at first, N+1 when the worker holding N was lost. A producer older
-            // than the field writes none, which reads as 0: that message queues the current attempt.
+            // The attempt the run now waits for: 1 at first, N+1 when the worker holding N was lost. A producer
+            // older than the field writes none, which reads as 0: that message queues the current attempt.
             case RunQueued queued -> queued.attempt() == 0 ? currentAttempt : queued.attempt();
             case RunStarting starting -> starting.attempt();
             case RunStarted started -> started.attempt();

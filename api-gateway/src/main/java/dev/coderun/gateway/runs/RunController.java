@@ -119,7 +119,7 @@ class RunController {
                     Cancellation.requireCancellable(run.id(), run.status());
                     CancelRun cancel = new CancelRun(handle, run.id().toString(), caller.subject(), clock.instant());
                     Mono<RunRecord> reread = runs.find(handle, run.id()).doOnError(e -> log.warn(
-                            "run {} cancel requested but the run could not be re-read", run.id(), e));
+                            "run {} cancel requested but the run could not be re-read: {}", run.id(), e.toString()));
                     return commands.publish(cancel).then(Cancellation.settle(reread, run));
                 })
                 .map(run -> ResponseEntity.status(Cancellation.answer(run.status())).body(Envelopes.data(run)));

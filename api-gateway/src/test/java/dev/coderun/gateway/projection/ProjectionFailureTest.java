@@ -63,7 +63,8 @@ class ProjectionFailureTest {
         return Stream.of(
                 Named.of("constraint violation", new DataIntegrityViolationException("duplicate key",
                         new R2dbcDataIntegrityViolationException("23505"))),
-                Named.of("bad SQL", new BadSqlGrammarException("update", "update runs", new R2dbcBadGrammarException())),
+                Named.of("bad SQL",
+                        new BadSqlGrammarException("update", "update runs", new R2dbcBadGrammarException())),
                 Named.of("a run id that is not a UUID", new IllegalArgumentException("Invalid UUID string: x")),
                 Named.of("a missing field", new NullPointerException("spec is null")),
                 Named.of("a plain illegal state", new IllegalStateException("unexpected")),

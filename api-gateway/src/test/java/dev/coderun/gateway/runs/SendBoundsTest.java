@@ -51,7 +51,8 @@ class SendBoundsTest {
     /** {@code spring.kafka.producer.properties.*} from the gateway's application.yaml, every document merged. */
     private static Map<String, Object> producerProperties() throws IOException {
         Map<String, Object> found = new HashMap<>();
-        for (var source : new YamlPropertySourceLoader().load("application", new ClassPathResource("application.yaml"))) {
+        var yaml = new YamlPropertySourceLoader().load("application", new ClassPathResource("application.yaml"));
+        for (var source : yaml) {
             for (String name : ((EnumerablePropertySource<?>) source).getPropertyNames()) {
                 if (name.startsWith(PRODUCER_PROPERTIES)) {
                     found.put(name.substring(PRODUCER_PROPERTIES.length()), source.getProperty(name).toString());
