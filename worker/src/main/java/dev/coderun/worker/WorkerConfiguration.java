@@ -1,6 +1,7 @@
 package dev.coderun.worker;
 
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -25,14 +26,13 @@ class WorkerConfiguration {
     /** Thread-safe; shared by every run and the heartbeat. Values are {@code MessageSerde} bytes. */
     @Bean(destroyMethod = "close")
     Producer<String, byte[]> kafkaProducer(WorkerProperties properties) {
-        return new KafkaProducer<>(
-                Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
-                        ProducerConfig.CLIENT_ID_CONFIG, "coderun-worker-" + properties.id(),
-                        ProducerConfig.ACKS_CONFIG, "all",
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                        ProducerConfig.LINGER_MS_CONFIG, LINGER_MS),
-                new StringSerializer(),
-                new ByteArraySerializer());
+        Map<String, Object> config = new HashMap<>(KafkaLimits.producer());
+        config.putAll(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
+                ProducerConfig.CLIENT_ID_CONFIG, "coderun-worker-" + properties.id(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, LINGER_MS));
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     }
 }

@@ -24,8 +24,15 @@ import org.springframework.validation.annotation.Validated;
  *     Default: the host name plus a random suffix, which is unique but changes on every start
  * @param slots runs executed at once; the worker only takes a dispatched run when a slot is free. Default 4
  * @param bootstrapServers Kafka brokers. Default {@code 127.0.0.1:9092}
- * @param heartbeatInterval how often a {@code WorkerHeartbeat} is published. Default 5s
+ * @param heartbeatInterval how often a {@code WorkerHeartbeat} is published. The scheduler gives this worker's run
+ *     attempts up as lost when its heartbeats stop for the scheduler's lease timeout (15s by default), so a few must fit
+ *     in it. Default 3s
+ * @param fenceAfter when no heartbeat was acknowledged by Kafka for this long, the worker kills the containers of every
+ *     run it holds and reports them ERRORED ({@code worker_lost}): the scheduler is about to give those attempts up and
+ *     run them again elsewhere, and a run must never run twice at once. Keep it below the scheduler's lease timeout
+ *     (15s by default) by more than the time a kill takes; it must exceed two heartbeat intervals. Default 12s
  * @param dispatch how runs are taken from the dispatch topic
+ * @param control how stop directives are read from the control topic
  * @param docker the Docker engine runs execute on
  * @param sandbox the container limits that are the platform's rather than the runtime's
  * @param output how captured output is cut into chunks
@@ -36,8 +43,10 @@ public record WorkerProperties(
         String id,
         @DefaultValue("4") @Min(1) int slots,
         @DefaultValue("127.0.0.1:9092") @NotBlank String bootstrapServers,
-        @DefaultValue("5s") @DurationMin(millis = 100) Duration heartbeatInterval,
+        @DefaultValue("3s") @DurationMin(millis = 100) Duration heartbeatInterval,
+        @DefaultValue("12s") Duration fenceAfter,
         @DefaultValue @Valid Dispatch dispatch,
+        @DefaultValue @Valid Control control,
         @DefaultValue @Valid Docker docker,
         @DefaultValue @Valid Sandbox sandbox,
         @DefaultValue @Valid Output output) {
@@ -45,6 +54,11 @@ public record WorkerProperties(
     public WorkerProperties {
         if (id == null || id.isBlank()) {
             id = defaultId();
+        }
+        // One late or lost heartbeat must not fence a healthy worker.
+        if (fenceAfter.compareTo(heartbeatInterval.multipliedBy(2)) <= 0) {
+            throw new IllegalArgumentException("coderun.worker.fence-after (" + fenceAfter
+                    + ") must exceed two heartbeat intervals (" + heartbeatInterval + ")");
         }
     }
 
@@ -60,6 +74,17 @@ public record WorkerProperties(
             @DefaultValue("1s") @DurationMin(millis = 10) Duration pollTimeout,
             @DefaultValue("10s") @DurationMin(millis = 0) @DurationMax(minutes = 4) Duration leaveGroupWhenFullAfter,
             @DefaultValue("30s") @DurationMin(millis = 0) Duration shutdownGrace) {}
+
+    /**
+     * @param lookBack at start the worker reads the control topic from this long ago, and it remembers every stopped run
+     *     attempt for this long: a directive published shortly before the worker started, or before the attempt's
+     *     dispatch reached it, still applies. Default 10m
+     * @param maxStoppedAttempts how many stopped run attempts are remembered at most; beyond it the oldest is
+     *     forgotten first. Default 100000
+     */
+    public record Control(
+            @DefaultValue("10m") @DurationMin(seconds = 1) Duration lookBack,
+            @DefaultValue("100000") @Min(1) int maxStoppedAttempts) {}
 
     /**
      * @param host the engine's API endpoint. Default {@code unix:///var/run/docker.sock}
@@ -97,7 +122,8 @@ public record WorkerProperties(
             @DefaultValue("100ms") @DurationMin(millis = 10) Duration flushInterval) {
 
         public Output {
-            // Chunks travel as Kafka records; stay well below the default 1 MiB record limit.
+            // A chunk travels as one Kafka record, its bytes base64 in JSON (4/3 of their size): 512KB stays far below
+            // Topics.MAX_MESSAGE_BYTES, the record size every coderun topic and client allows.
             if (chunkSize.toBytes() <= 0 || chunkSize.toKilobytes() > 512) {
                 throw new IllegalArgumentException("coderun.worker.output.chunk-size must be in (0, 512KB]");
             }

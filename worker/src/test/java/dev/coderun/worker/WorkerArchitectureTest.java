@@ -8,7 +8,10 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The feature packages stay a layered graph: dispatch and heartbeat on execution, execution on sandbox and output. */
+/**
+ * The feature packages stay a layered graph: dispatch on control, dispatch, control and heartbeat on execution,
+ * execution on sandbox and output.
+ */
 @AnalyzeClasses(packages = "dev.coderun.worker", importOptions = ImportOption.DoNotIncludeTests.class)
 class WorkerArchitectureTest {
 
@@ -19,7 +22,14 @@ class WorkerArchitectureTest {
     static final ArchRule sandboxAndOutputKnowNothingOfRuns = noClasses()
             .that().resideInAnyPackage("..worker.sandbox..", "..worker.output..")
             .should().dependOnClassesThat().resideInAnyPackage(
-                    "..worker.execution..", "..worker.dispatch..", "..worker.heartbeat..");
+                    "..worker.execution..", "..worker.dispatch..", "..worker.control..", "..worker.heartbeat..");
+
+    /** Runs are taken, stopped and fenced from outside; execution offers the means and knows none of the callers. */
+    @ArchTest
+    static final ArchRule executionKnowsNothingOfWhoTakesOrStopsRuns = noClasses()
+            .that().resideInAPackage("..worker.execution..")
+            .should().dependOnClassesThat().resideInAnyPackage(
+                    "..worker.dispatch..", "..worker.control..", "..worker.heartbeat..");
 
     @ArchTest
     static final ArchRule outputIsPure = noClasses()

@@ -23,7 +23,10 @@ class WorkerPropertiesTest {
             assertThat(properties.id()).isNotBlank();
             assertThat(properties.slots()).isEqualTo(4);
             assertThat(properties.bootstrapServers()).isEqualTo("127.0.0.1:9092");
-            assertThat(properties.heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(properties.heartbeatInterval()).isEqualTo(Duration.ofSeconds(3));
+            assertThat(properties.fenceAfter()).isEqualTo(Duration.ofSeconds(12));
+            assertThat(properties.control().lookBack()).isEqualTo(Duration.ofMinutes(10));
+            assertThat(properties.control().maxStoppedAttempts()).isEqualTo(100_000);
             assertThat(properties.dispatch().pollTimeout()).isEqualTo(Duration.ofSeconds(1));
             assertThat(properties.dispatch().leaveGroupWhenFullAfter()).isEqualTo(Duration.ofSeconds(10));
             assertThat(properties.dispatch().shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
@@ -57,5 +60,13 @@ class WorkerPropertiesTest {
     void containersNeverRunAsRoot() {
         context.withPropertyValues("coderun.worker.sandbox.user=0:0").run(ctx -> assertThat(ctx).hasFailed());
         context.withPropertyValues("coderun.worker.sandbox.user=root").run(ctx -> assertThat(ctx).hasFailed());
+    }
+
+    @Test
+    void theFenceMustLeaveRoomForMoreThanTwoHeartbeats() {
+        context.withPropertyValues("coderun.worker.heartbeat-interval=3s", "coderun.worker.fence-after=6s")
+                .run(ctx -> assertThat(ctx).hasFailed());
+        context.withPropertyValues("coderun.worker.heartbeat-interval=3s", "coderun.worker.fence-after=7s")
+                .run(ctx -> assertThat(ctx).hasNotFailed());
     }
 }

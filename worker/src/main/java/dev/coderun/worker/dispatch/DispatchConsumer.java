@@ -3,11 +3,17 @@ package dev.coderun.worker.dispatch;
 import dev.coderun.events.DispatchRun;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.Topics;
+import dev.coderun.worker.KafkaLimits;
 import dev.coderun.worker.WorkerProperties;
+import dev.coderun.worker.control.StoppedAttempts;
 import dev.coderun.worker.execution.ActiveRuns;
+import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.RunLifecycle;
+import dev.coderun.worker.execution.StopCause;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +48,8 @@ import org.springframework.stereotype.Component;
  * acquires at most one record ({@code share.acquire.mode=record_limit} with {@code max.poll.records=1} makes that a
  * hard cap), so a record is practically never taken without a slot for it. Every record is acknowledged explicitly:
  * ACCEPT for a run this worker executes (committed before the run starts, so a run whose acknowledgement the broker
- * refused is not run here), REJECT for one it cannot read, RELEASE for one it has no slot for.
+ * refused is not run here) and for one whose attempt the scheduler already stopped (not run), REJECT for one it
+ * cannot read, RELEASE for one it has no slot for.
  *
  * <p>While every slot stays busy longer than {@code leave-group-when-full-after}, the worker leaves the share group:
  * the share group's assignor may give a partition to this member alone, and a member that does not poll would leave
@@ -69,16 +76,25 @@ class DispatchConsumer implements SmartLifecycle {
 
     private final WorkerProperties properties;
     private final ActiveRuns activeRuns;
+    private final StoppedAttempts stoppedAttempts;
     private final RunLifecycle lifecycle;
+    private final Clock clock;
     private final ExecutorService runs =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("run-", 0).factory());
     private volatile boolean running;
     private Thread pollThread;
 
-    DispatchConsumer(WorkerProperties properties, ActiveRuns activeRuns, RunLifecycle lifecycle) {
+    DispatchConsumer(
+            WorkerProperties properties,
+            ActiveRuns activeRuns,
+            StoppedAttempts stoppedAttempts,
+            RunLifecycle lifecycle,
+            Clock clock) {
         this.properties = properties;
         this.activeRuns = activeRuns;
+        this.stoppedAttempts = stoppedAttempts;
         this.lifecycle = lifecycle;
+        this.clock = clock;
     }
 
     @Override
@@ -97,13 +113,13 @@ class DispatchConsumer implements SmartLifecycle {
             runs.shutdown();
             if (!runs.awaitTermination(properties.dispatch().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("runs {} still running after the shutdown grace; killing them", activeRuns.runIds());
-                runs.shutdownNow();
+                activeRuns.stopAll(StopCause.SHUTDOWN);
                 if (!runs.awaitTermination(ABORT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                     log.error("runs {} did not report their end", activeRuns.runIds());
                 }
             }
         } catch (InterruptedException e) {
-            runs.shutdownNow();
+            activeRuns.stopAll(StopCause.SHUTDOWN);
             Thread.currentThread().interrupt();
         }
     }
@@ -172,11 +188,15 @@ class DispatchConsumer implements SmartLifecycle {
         List<Taken> taken = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             Optional<DispatchRun> dispatch = read(record);
+            Optional<StopCause> stopped = dispatch.flatMap(this::stopOf);
             boolean alreadyRunning = dispatch.map(run -> holds(taken, run)).orElse(false);
-            Intake intake = Intake.decide(dispatch, alreadyRunning, activeRuns.free() - taken.size());
+            Intake intake =
+                    Intake.decide(dispatch, stopped.isPresent(), alreadyRunning, activeRuns.free() - taken.size());
             consumer.acknowledge(record, intake.acknowledgement);
             switch (intake) {
                 case RUN -> taken.add(new Taken(record, dispatch.orElseThrow()));
+                case STOPPED -> log.info("run {} attempt {} is stopped ({}): acknowledged, not run",
+                        dispatch.orElseThrow().runId(), dispatch.orElseThrow().attempt(), stopped.orElseThrow());
                 case ALREADY_RUNNING -> log.info("run {} attempt {} was delivered again while it runs here",
                         dispatch.orElseThrow().runId(), dispatch.orElseThrow().attempt());
                 case NO_FREE_SLOT -> log.debug("released run {}: no free slot", dispatch.orElseThrow().runId());
@@ -201,9 +221,15 @@ class DispatchConsumer implements SmartLifecycle {
                         refused.get().getClass().getSimpleName());
                 continue;
             }
-            activeRuns.claim(run.dispatch().runId(), run.dispatch().attempt());
-            runs.execute(() -> execute(run.dispatch()));
+            ClaimedRun claimed = activeRuns.claim(run.dispatch().runId(), run.dispatch().attempt());
+            // A stop read between the intake and the claim found nothing to stop; the claim stops itself.
+            stopOf(run.dispatch()).ifPresent(claimed::stop);
+            runs.execute(() -> execute(run.dispatch(), claimed));
         }
+    }
+
+    private Optional<StopCause> stopOf(DispatchRun dispatch) {
+        return stoppedAttempts.stopOf(dispatch.runId(), dispatch.attempt(), clock.instant());
     }
 
     private boolean holds(List<Taken> taken, DispatchRun run) {
@@ -212,11 +238,11 @@ class DispatchConsumer implements SmartLifecycle {
                         && t.dispatch().attempt() == run.attempt());
     }
 
-    private void execute(DispatchRun dispatch) {
+    private void execute(DispatchRun dispatch, ClaimedRun claimed) {
         try {
-            lifecycle.execute(dispatch);
+            lifecycle.execute(dispatch, claimed);
         } finally {
-            activeRuns.release(dispatch.runId(), dispatch.attempt());
+            activeRuns.release(claimed);
         }
     }
 
@@ -266,16 +292,15 @@ class DispatchConsumer implements SmartLifecycle {
     }
 
     private ShareConsumer<String, byte[]> newConsumer() {
-        return new KafkaShareConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
-                        ConsumerConfig.GROUP_ID_CONFIG, Topics.WORKER_SHARE_GROUP,
-                        ConsumerConfig.CLIENT_ID_CONFIG, "coderun-worker-" + properties.id(),
-                        ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit",
-                        ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, RECORDS_PER_POLL),
-                new StringDeserializer(),
-                new ByteArrayDeserializer());
+        Map<String, Object> config = new HashMap<>(KafkaLimits.consumer());
+        config.putAll(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, Topics.WORKER_SHARE_GROUP,
+                ConsumerConfig.CLIENT_ID_CONFIG, "coderun-worker-" + properties.id(),
+                ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit",
+                ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, RECORDS_PER_POLL));
+        return new KafkaShareConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private record Taken(ConsumerRecord<String, byte[]> record, DispatchRun dispatch) {}

@@ -8,6 +8,11 @@ import org.apache.kafka.clients.consumer.AcknowledgeType;
 enum Intake {
     /** Execute it here; from the acknowledgement on the run is this worker's. */
     RUN(AcknowledgeType.ACCEPT),
+    /**
+     * The scheduler stopped this attempt before it was delivered (cancelled, or given up as lost): it must never run.
+     * Acknowledged so that it is not delivered again; nothing is reported, as the attempt never started.
+     */
+    STOPPED(AcknowledgeType.ACCEPT),
     /** This attempt already runs here: a redelivery. Acknowledged so that it is not delivered again. */
     ALREADY_RUNNING(AcknowledgeType.ACCEPT),
     /**
@@ -26,11 +31,15 @@ enum Intake {
 
     /**
      * @param dispatch the record's dispatch, empty when it could not be read as one
+     * @param stopped whether a stop directive covers that run attempt
      * @param alreadyRunning whether this worker runs that run attempt now
      */
-    static Intake decide(Optional<DispatchRun> dispatch, boolean alreadyRunning, int freeSlots) {
+    static Intake decide(Optional<DispatchRun> dispatch, boolean stopped, boolean alreadyRunning, int freeSlots) {
         if (dispatch.isEmpty()) {
             return UNREADABLE;
+        }
+        if (stopped) {
+            return STOPPED;
         }
         if (alreadyRunning) {
             return ALREADY_RUNNING;

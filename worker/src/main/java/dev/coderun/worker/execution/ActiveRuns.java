@@ -3,9 +3,9 @@ package dev.coderun.worker.execution;
 import dev.coderun.worker.WorkerProperties;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -13,13 +13,13 @@ import org.springframework.stereotype.Component;
 /**
  * This worker's slots and the run attempts holding them. A run attempt holds its slot from the moment its dispatch is
  * taken until its {@code RunFinished} is acknowledged by Kafka, so a heartbeat that no longer lists a run was sent after
- * the run's end was durable. Thread-safe.
+ * the run's end was durable. The one place run attempts are stopped from. Thread-safe.
  */
 @Component
 public final class ActiveRuns {
 
     private final int slots;
-    private final Set<Attempt> active = new LinkedHashSet<>();
+    private final Map<Attempt, ClaimedRun> active = new LinkedHashMap<>();
 
     @Autowired
     public ActiveRuns(WorkerProperties properties) {
@@ -39,28 +39,56 @@ public final class ActiveRuns {
     }
 
     public synchronized boolean holds(String runId, int attempt) {
-        return active.contains(new Attempt(runId, attempt));
+        return active.containsKey(new Attempt(runId, attempt));
     }
 
     /** Takes a slot for the attempt. */
-    public synchronized void claim(String runId, int attempt) {
+    public synchronized ClaimedRun claim(String runId, int attempt) {
         if (active.size() >= slots) {
             throw new IllegalStateException("no free slot for run " + runId);
         }
-        if (!active.add(new Attempt(runId, attempt))) {
+        ClaimedRun claimed = new ClaimedRun(runId, attempt);
+        if (active.putIfAbsent(new Attempt(runId, attempt), claimed) != null) {
             throw new IllegalStateException("run " + runId + " attempt " + attempt + " already holds a slot");
         }
+        return claimed;
     }
 
-    public synchronized void release(String runId, int attempt) {
-        active.remove(new Attempt(runId, attempt));
+    public synchronized void release(ClaimedRun run) {
+        active.remove(new Attempt(run.runId(), run.attempt()));
         notifyAll();
+    }
+
+    /**
+     * Stops every attempt of the run up to {@code attempt} that holds a slot here.
+     *
+     * @return the attempts this call stopped (not those stopped before or already ending)
+     */
+    public synchronized List<ClaimedRun> stop(String runId, int attempt, StopCause cause) {
+        List<ClaimedRun> stopped = new ArrayList<>();
+        for (ClaimedRun run : active.values()) {
+            if (run.runId().equals(runId) && run.attempt() <= attempt && run.stop(cause)) {
+                stopped.add(run);
+            }
+        }
+        return stopped;
+    }
+
+    /** Stops every attempt holding a slot; returns those this call stopped. */
+    public synchronized List<ClaimedRun> stopAll(StopCause cause) {
+        List<ClaimedRun> stopped = new ArrayList<>();
+        for (ClaimedRun run : active.values()) {
+            if (run.stop(cause)) {
+                stopped.add(run);
+            }
+        }
+        return stopped;
     }
 
     /** The ids of the runs holding a slot, in the order they took it. */
     public synchronized List<String> runIds() {
         List<String> ids = new ArrayList<>(active.size());
-        active.forEach(attempt -> ids.add(attempt.runId()));
+        active.keySet().forEach(attempt -> ids.add(attempt.runId()));
         return ids;
     }
 

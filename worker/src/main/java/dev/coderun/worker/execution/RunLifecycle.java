@@ -7,6 +7,7 @@ import dev.coderun.events.RunFinished;
 import dev.coderun.events.RunSpec;
 import dev.coderun.events.RunStarted;
 import dev.coderun.events.RunStarting;
+import dev.coderun.events.RunStatus;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.output.OutputCapture;
 import dev.coderun.worker.sandbox.ContainerLauncher;
@@ -15,6 +16,7 @@ import dev.coderun.worker.sandbox.ContainerSpec;
 import dev.coderun.worker.sandbox.ImageUnavailableException;
 import dev.coderun.worker.sandbox.SandboxPolicy;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -62,22 +64,24 @@ public final class RunLifecycle implements DisposableBean {
     }
 
     /**
-     * Runs the dispatch to its end on the calling thread. An interrupt (the worker shutting down) kills the container
-     * and ends the run ERRORED ({@code worker_shutdown}); the thread's interrupt status is restored before returning.
+     * Runs the claimed dispatch to its end on the calling thread. A stop of the claim ({@link ClaimedRun#stop}) kills
+     * the container and ends the run as {@link RunOutcome#stopped} says, with the output written until the kill; a
+     * process that ended by itself before the stop reached it reports its own end.
      */
-    public void execute(DispatchRun dispatch) {
+    public void execute(DispatchRun dispatch, ClaimedRun claim) {
         MDC.put(MDC_RUN_ID, dispatch.runId());
         try {
-            run(dispatch);
+            run(dispatch, claim);
         } catch (RuntimeException e) {
-            // Only reporting can fail here (the producer refused a send); the scheduler's recovery settles the run.
+            // Only reporting can fail here (the producer refused a send). The attempt stays unsettled until this worker
+            // restarts or its heartbeats stop: only then does the scheduler's lease give it up.
             log.error("the run could not be reported", e);
         } finally {
             MDC.remove(MDC_RUN_ID);
         }
     }
 
-    private void run(DispatchRun dispatch) {
+    private void run(DispatchRun dispatch, ClaimedRun claim) {
         RunSpec spec = dispatch.spec();
         publisher.event(new RunStarting(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()));
         OutputPump pump = new OutputPump(
@@ -88,32 +92,55 @@ public final class RunLifecycle implements DisposableBean {
         long flushMs = outputSettings.flushInterval().toMillis();
         ScheduledFuture<?> flushing =
                 flusher.scheduleWithFixedDelay(pump::flush, flushMs, flushMs, TimeUnit.MILLISECONDS);
-        boolean interrupted = false;
-        RunOutcome outcome;
+        RunObserver observer = new RunObserver(dispatch, pump);
+        Optional<RunOutcome> ended;
+        claim.enterContainerPhase();
         try {
-            outcome = RunOutcome.of(launcher.run(containerFor(spec), observer(dispatch, pump)));
-        } catch (SandboxRefusal e) {
-            log.warn("{}", e.getMessage());
-            outcome = RunOutcome.errored(RunOutcome.INTERNAL, e.getMessage());
-        } catch (ImageUnavailableException e) {
-            log.warn("{}", e.getMessage());
-            outcome = RunOutcome.errored(RunOutcome.IMAGE_UNAVAILABLE, e.getMessage());
-        } catch (InterruptedException e) {
-            interrupted = true;
-            log.warn("worker shutting down: run killed");
-            outcome = RunOutcome.errored(RunOutcome.WORKER_SHUTDOWN, "the worker shut down while the run ran");
-        } catch (RuntimeException e) {
-            // Engine messages can echo the request, env included: they go to this log, not to the run's record.
-            log.error("run failed on the worker", e);
-            outcome = RunOutcome.errored(
-                    RunOutcome.INTERNAL, "the worker could not run the container (worker " + workerId + ")");
+            ended = Optional.of(runContainer(spec, observer));
+        } catch (InterruptedException stopped) {
+            ended = Optional.empty();
         } finally {
             flushing.cancel(false);
         }
-        finish(dispatch, outcome, pump);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        Optional<ClaimedRun.Stop> stop = claim.leaveContainerPhase();
+        finish(dispatch, outcome(ended, stop, observer), pump);
+    }
+
+    /** The container's end; throws InterruptedException when the run was stopped. */
+    private RunOutcome runContainer(RunSpec spec, RunObserver observer) throws InterruptedException {
+        try {
+            return RunOutcome.of(launcher.run(containerFor(spec), observer));
+        } catch (SandboxRefusal e) {
+            log.warn("{}", e.getMessage());
+            return RunOutcome.errored(RunOutcome.INTERNAL, e.getMessage());
+        } catch (ImageUnavailableException e) {
+            log.warn("{}", e.getMessage());
+            return RunOutcome.errored(RunOutcome.IMAGE_UNAVAILABLE, e.getMessage());
+        } catch (RuntimeException e) {
+            // Engine messages can echo the request, env included: they go to this log, not to the run's record.
+            log.error("run failed on the worker", e);
+            return RunOutcome.errored(
+                    RunOutcome.INTERNAL, "the worker could not run the container (worker " + workerId + ")");
         }
+    }
+
+    /**
+     * A stop decides the outcome unless the process ended by itself first, which is then reported as it ended. A
+     * platform error of a stopped run (its image unavailable, an engine failure while it was killed) yields to the
+     * stop.
+     */
+    private RunOutcome outcome(Optional<RunOutcome> ended, Optional<ClaimedRun.Stop> stop, RunObserver observer) {
+        if (stop.isEmpty()) {
+            // Nothing but a stop interrupts a run's thread; should anything else, the worker is going down.
+            return ended.orElseGet(() -> RunOutcome.stopped(StopCause.SHUTDOWN, null));
+        }
+        if (ended.isPresent() && ended.get().status() != RunStatus.ERRORED) {
+            return ended.get();
+        }
+        StopCause cause = stop.get().cause();
+        Long durationMs = observer.msRunningAt(stop.get().atNanos());
+        log.info("run stopped: {} (its process ran {} ms)", cause, durationMs == null ? "no" : durationMs);
+        return RunOutcome.stopped(cause, durationMs);
     }
 
     private ContainerSpec containerFor(RunSpec spec) throws SandboxRefusal {
@@ -124,20 +151,35 @@ public final class RunLifecycle implements DisposableBean {
         }
     }
 
-    private ContainerObserver observer(DispatchRun dispatch, OutputPump pump) {
-        RunSpec spec = dispatch.spec();
-        return new ContainerObserver() {
-            @Override
-            public void started() {
-                publisher.event(new RunStarted(spec.handle(), spec.runId(), dispatch.attempt(), workerId,
-                        clock.instant()));
-            }
+    /** Publishes what the container does, and remembers when its process started. */
+    private final class RunObserver implements ContainerObserver {
 
-            @Override
-            public void output(OutputStream stream, byte[] bytes) {
-                pump.output(stream, bytes);
-            }
-        };
+        private final DispatchRun dispatch;
+        private final OutputPump pump;
+        private volatile Long startedNanos;
+
+        RunObserver(DispatchRun dispatch, OutputPump pump) {
+            this.dispatch = dispatch;
+            this.pump = pump;
+        }
+
+        @Override
+        public void started() {
+            startedNanos = System.nanoTime();
+            RunSpec spec = dispatch.spec();
+            publisher.event(new RunStarted(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()));
+        }
+
+        @Override
+        public void output(OutputStream stream, byte[] bytes) {
+            pump.output(stream, bytes);
+        }
+
+        /** How long the process had run at {@code nanos}; null when it never started. */
+        Long msRunningAt(long nanos) {
+            Long started = startedNanos;
+            return started == null ? null : TimeUnit.NANOSECONDS.toMillis(Math.max(0, nanos - started));
+        }
     }
 
     private void finish(DispatchRun dispatch, RunOutcome outcome, OutputPump pump) {
@@ -152,8 +194,8 @@ public final class RunLifecycle implements DisposableBean {
             log.info("run finished: {} exit_code={} duration_ms={} reason={}", outcome.status(), outcome.exitCode(),
                     outcome.durationMs(), outcome.terminationReason());
         } catch (ExecutionException e) {
-            log.error("publishing RunFinished {} failed; the scheduler's lost-run recovery has to settle the run",
-                    outcome.status(), e);
+            // The scheduler's lease gives the attempt up only when this worker restarts or its heartbeats stop.
+            log.error("publishing RunFinished {} failed; the run stays unsettled", outcome.status(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -16,11 +16,13 @@ record RunOutcome(RunStatus status, Integer exitCode, Long durationMs, String te
     static final String EXITED = "exited";
     static final String TIMEOUT = "timeout";
     static final String OOM_KILLED = "oom_killed";
+    static final String CANCELLED = "cancelled";
     static final String ERROR = "error";
 
     static final String IMAGE_UNAVAILABLE = "image_unavailable";
     static final String WORKER_SHUTDOWN = "worker_shutdown";
-    static final String INTERNAL = "internal";
+    static final String WORKER_LOST = RunError.WORKER_LOST;
+    static final String INTERNAL = RunError.INTERNAL;
 
     /** Timed out wins over an OOM kill (the kill was ours); an OOM kill is a failure whatever the exit code. */
     static RunOutcome of(ContainerExit exit) {
@@ -34,8 +36,26 @@ record RunOutcome(RunStatus status, Integer exitCode, Long durationMs, String te
         return new RunOutcome(status, exit.exitCode(), exit.durationMs(), EXITED, null);
     }
 
+    /**
+     * The attempt was stopped before its process ended by itself: killed, or never started.
+     *
+     * @param durationMs how long the process ran until the stop; null when it never started
+     */
+    static RunOutcome stopped(StopCause cause, Long durationMs) {
+        return switch (cause) {
+            case CANCELLED -> new RunOutcome(RunStatus.CANCELLED, null, durationMs, CANCELLED, null);
+            case LEASE_EXPIRED -> errored(WORKER_LOST, "the scheduler gave this attempt up as lost", durationMs);
+            case FENCED -> errored(WORKER_LOST, "the worker lost contact with Kafka and killed the attempt", durationMs);
+            case SHUTDOWN -> errored(WORKER_SHUTDOWN, "the worker shut down while the run ran", durationMs);
+        };
+    }
+
     /** The platform could not run it; {@code code} is the error code clients see. */
     static RunOutcome errored(String code, String message) {
-        return new RunOutcome(RunStatus.ERRORED, null, null, ERROR, new RunError(code, message));
+        return errored(code, message, null);
+    }
+
+    private static RunOutcome errored(String code, String message, Long durationMs) {
+        return new RunOutcome(RunStatus.ERRORED, null, durationMs, ERROR, new RunError(code, message));
     }
 }

@@ -5,7 +5,12 @@ import dev.coderun.events.Topics;
 import dev.coderun.events.WorkerHeartbeat;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.execution.ActiveRuns;
+import dev.coderun.worker.execution.ClaimedRun;
+import dev.coderun.worker.execution.StopCause;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,19 +22,31 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes this worker's {@link WorkerHeartbeat} (key = worker id) every {@code heartbeat-interval}: its slots and
- * the runs holding them, from which the scheduler tells a live worker from a lost one. It starts before the worker
- * takes runs and stops after the last run ended, with a final heartbeat.
+ * Publishes this worker's {@link WorkerHeartbeat} (key = worker id) every {@code heartbeat-interval}: its slots, the runs
+ * holding them and when this worker started. The scheduler leases each run attempt to the worker that published its
+ * {@code RunStarting} and gives the attempt up as lost when that worker's heartbeats stop for its lease timeout, or
+ * carry a {@code startedAt} later than the {@code RunStarting} (the worker restarted). It starts before the worker takes
+ * runs, so the first heartbeat goes out first, and stops after the last run ended, with a final heartbeat.
+ *
+ * <p>It also fences the worker ({@link Fence}): while no heartbeat was acknowledged by Kafka for {@code fence-after},
+ * every run this worker holds is killed and reported ERRORED ({@code worker_lost}).
  */
 @Component
 class HeartbeatPublisher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(HeartbeatPublisher.class);
 
+    /** Bounds how late the fence acts after {@code fence-after}; a check is a comparison. */
+    private static final Duration FENCE_CHECK_INTERVAL = Duration.ofMillis(250);
+
     private final WorkerProperties properties;
     private final ActiveRuns activeRuns;
     private final Producer<String, byte[]> producer;
     private final Clock clock;
+    /** When this worker started: captured once, before it can claim a run. */
+    private final Instant startedAt;
+    private final Fence fence;
+    private boolean fenced;
     private ScheduledExecutorService timer;
 
     HeartbeatPublisher(
@@ -38,13 +55,17 @@ class HeartbeatPublisher implements SmartLifecycle {
         this.activeRuns = activeRuns;
         this.producer = producer;
         this.clock = clock;
+        this.startedAt = clock.instant();
+        this.fence = new Fence(properties.fenceAfter(), System.nanoTime());
     }
 
     @Override
     public void start() {
-        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("heartbeat").daemon().factory());
-        long intervalMs = properties.heartbeatInterval().toMillis();
-        timer.scheduleAtFixedRate(this::beat, 0, intervalMs, TimeUnit.MILLISECONDS);
+        // Two threads: a send that blocks (no metadata while Kafka is unreachable) must not hold up the fence check.
+        timer = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("heartbeat-", 0).daemon().factory());
+        timer.scheduleAtFixedRate(this::beat, 0, properties.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        long checkMs = FENCE_CHECK_INTERVAL.toMillis();
+        timer.scheduleWithFixedDelay(this::checkFence, checkMs, checkMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -68,17 +89,43 @@ class HeartbeatPublisher implements SmartLifecycle {
     private void beat() {
         try {
             WorkerHeartbeat heartbeat = new WorkerHeartbeat(
-                    properties.id(), activeRuns.slots(), activeRuns.runIds(), clock.instant());
+                    properties.id(), activeRuns.slots(), activeRuns.runIds(), startedAt, clock.instant());
             producer.send(
                     new ProducerRecord<>(Topics.HEARTBEATS, heartbeat.workerId(), MessageSerde.toBytes(heartbeat)),
                     (metadata, failure) -> {
-                        if (failure != null) {
+                        if (failure == null) {
+                            fence.acknowledged(System.nanoTime());
+                        } else {
                             log.warn("publishing a heartbeat failed: {}", failure.toString());
                         }
                     });
         } catch (RuntimeException e) {
             // A failed beat must not cancel the schedule: the next one may get through.
             log.warn("publishing a heartbeat failed", e);
+        }
+    }
+
+    /** Runs on the timer only, so {@link #fenced} needs no lock. */
+    private void checkFence() {
+        try {
+            long now = System.nanoTime();
+            if (!fence.isUp(now)) {
+                if (fenced) {
+                    fenced = false;
+                    log.warn("heartbeats are acknowledged again; the worker is no longer fenced");
+                }
+                return;
+            }
+            List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.FENCED);
+            if (!fenced || !stopped.isEmpty()) {
+                log.error("FENCED: no heartbeat acknowledged by Kafka for {} ms (fence-after {} ms); the scheduler gives "
+                        + "this worker's run attempts up as lost, so killing every run it holds: {}",
+                        fence.silence(now).toMillis(), properties.fenceAfter().toMillis(), stopped);
+            }
+            fenced = true;
+        } catch (RuntimeException e) {
+            // A failed check must not cancel the schedule.
+            log.error("checking the fence failed", e);
         }
     }
 }

@@ -14,7 +14,7 @@ class ActiveRunsTest {
 
     @Test
     void claimingTakesASlotAndReleasingFreesIt() {
-        runs.claim("a", 1);
+        ClaimedRun a = runs.claim("a", 1);
         runs.claim("b", 1);
 
         assertThat(runs.free()).isZero();
@@ -22,7 +22,7 @@ class ActiveRunsTest {
         assertThat(runs.holds("a", 1)).isTrue();
         assertThat(runs.holds("a", 2)).isFalse();
 
-        runs.release("a", 1);
+        runs.release(a);
 
         assertThat(runs.free()).isEqualTo(1);
         assertThat(runs.runIds()).containsExactly("b");
@@ -48,7 +48,7 @@ class ActiveRunsTest {
     @Test
     void awaitingAFreeSlotReturnsWhenOneIsReleased() throws Exception {
         runs.claim("a", 1);
-        runs.claim("b", 1);
+        ClaimedRun b = runs.claim("b", 1);
         assertThat(runs.awaitFree(Duration.ofMillis(20))).isFalse();
 
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
@@ -58,9 +58,38 @@ class ActiveRunsTest {
                 throw new IllegalStateException(e);
             }
         });
-        runs.release("b", 1);
+        runs.release(b);
 
         await().atMost(Duration.ofSeconds(5)).until(waiting::isDone);
         assertThat(waiting.get()).isTrue();
+    }
+
+    @Test
+    void aStopReachesTheNamedAttemptAndEarlierOnesOfThatRunOnly() {
+        ClaimedRun first = runs.claim("a", 1);
+        ClaimedRun second = runs.claim("a", 2);
+
+        assertThat(runs.stop("a", 1, StopCause.CANCELLED)).containsExactly(first);
+        assertThat(runs.stop("b", 5, StopCause.CANCELLED)).isEmpty();
+        assertThat(runs.stop("a", 2, StopCause.LEASE_EXPIRED)).containsExactly(second);
+    }
+
+    @Test
+    void anAttemptIsStoppedOnceAndTheFirstCauseCounts() {
+        ClaimedRun run = runs.claim("a", 1);
+
+        assertThat(runs.stop("a", 1, StopCause.CANCELLED)).containsExactly(run);
+        assertThat(runs.stopAll(StopCause.FENCED)).isEmpty();
+
+        run.enterContainerPhase();
+        assertThat(run.leaveContainerPhase()).map(ClaimedRun.Stop::cause).contains(StopCause.CANCELLED);
+    }
+
+    @Test
+    void stoppingAllStopsEveryHeldAttempt() {
+        ClaimedRun a = runs.claim("a", 1);
+        ClaimedRun b = runs.claim("b", 1);
+
+        assertThat(runs.stopAll(StopCause.FENCED)).containsExactly(a, b);
     }
 }

@@ -51,4 +51,27 @@ class RunOutcomeTest {
                 .isEqualTo(new RunOutcome(
                         RunStatus.ERRORED, null, null, "error", new RunError("image_unavailable", "gone")));
     }
+
+    @Test
+    void aCancelledRunEndsCancelledWithHowLongItRan() {
+        assertThat(RunOutcome.stopped(StopCause.CANCELLED, 1500L))
+                .isEqualTo(new RunOutcome(RunStatus.CANCELLED, null, 1500L, "cancelled", null));
+        assertThat(RunOutcome.stopped(StopCause.CANCELLED, null).durationMs()).isNull();
+    }
+
+    @Test
+    void anAttemptGivenUpOrFencedIsReportedLost() {
+        assertThat(RunOutcome.stopped(StopCause.LEASE_EXPIRED, 10L).status()).isEqualTo(RunStatus.ERRORED);
+        assertThat(RunOutcome.stopped(StopCause.LEASE_EXPIRED, 10L).error().code()).isEqualTo(RunError.WORKER_LOST);
+        assertThat(RunOutcome.stopped(StopCause.FENCED, null).error().code()).isEqualTo(RunError.WORKER_LOST);
+    }
+
+    @Test
+    void aRunKilledByTheShutdownIsReportedSo() {
+        RunOutcome outcome = RunOutcome.stopped(StopCause.SHUTDOWN, 10L);
+
+        assertThat(outcome.status()).isEqualTo(RunStatus.ERRORED);
+        assertThat(outcome.terminationReason()).isEqualTo("error");
+        assertThat(outcome.error().code()).isEqualTo("worker_shutdown");
+    }
 }

@@ -1,0 +1,76 @@
+package dev.coderun.worker.execution;
+
+import java.util.Optional;
+
+/**
+ * A run attempt holding one of this worker's slots, and the way to stop it. The first stop counts; later ones change
+ * nothing. A stop interrupts the run's thread only during its container phase, while {@link RunLifecycle} runs the
+ * container: an attempt stopped before the phase enters it interrupted (so its container is never started, or killed
+ * at once), and one stopped after it reports its end undisturbed (the process already ended by itself). Thread-safe.
+ */
+public final class ClaimedRun {
+
+    private final String runId;
+    private final int attempt;
+    private Stop stop;
+    private Thread containerThread;
+    private boolean containerPhaseOver;
+
+    ClaimedRun(String runId, int attempt) {
+        this.runId = runId;
+        this.attempt = attempt;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public int attempt() {
+        return attempt;
+    }
+
+    /**
+     * Stops the attempt: kills its container, or keeps it from starting one.
+     *
+     * @return whether this call stopped it: false when it was stopped before or its process already ended
+     */
+    public synchronized boolean stop(StopCause cause) {
+        if (stop != null || containerPhaseOver) {
+            return false;
+        }
+        stop = new Stop(cause, System.nanoTime());
+        if (containerThread != null) {
+            containerThread.interrupt();
+        }
+        return true;
+    }
+
+    /** Called on the run's thread before it runs the container; from here on a stop interrupts that thread. */
+    synchronized void enterContainerPhase() {
+        containerThread = Thread.currentThread();
+        if (stop != null) {
+            containerThread.interrupt();
+        }
+    }
+
+    /**
+     * Called on the run's thread once the container is gone; from here on a stop changes nothing. Clears an interrupt a
+     * stop left, so that reporting the end is not cut short.
+     *
+     * @return the stop, if the attempt was stopped
+     */
+    synchronized Optional<Stop> leaveContainerPhase() {
+        containerThread = null;
+        containerPhaseOver = true;
+        Thread.interrupted();
+        return Optional.ofNullable(stop);
+    }
+
+    @Override
+    public String toString() {
+        return runId + "#" + attempt;
+    }
+
+    /** @param atNanos when the stop came, on {@link System#nanoTime()} */
+    record Stop(StopCause cause, long atNanos) {}
+}

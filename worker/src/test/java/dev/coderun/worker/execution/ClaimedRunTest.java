@@ -1,0 +1,55 @@
+package dev.coderun.worker.execution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Runs on the test's own thread, which plays the run's thread. */
+class ClaimedRunTest {
+
+    private final ClaimedRun run = new ClaimedRun("r", 1);
+
+    @AfterEach
+    void clearInterrupt() {
+        Thread.interrupted();
+    }
+
+    @Test
+    void aStopDuringTheContainerPhaseInterruptsTheRunsThread() {
+        run.enterContainerPhase();
+
+        assertThat(run.stop(StopCause.CANCELLED)).isTrue();
+
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    @Test
+    void anAttemptStoppedBeforeItsContainerPhaseEntersItInterrupted() {
+        assertThat(run.stop(StopCause.LEASE_EXPIRED)).isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+
+        run.enterContainerPhase();
+
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    @Test
+    void leavingTheContainerPhaseClearsTheInterruptAndTellsTheStop() {
+        run.enterContainerPhase();
+        run.stop(StopCause.CANCELLED);
+
+        assertThat(run.leaveContainerPhase()).map(ClaimedRun.Stop::cause).contains(StopCause.CANCELLED);
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void aStopAfterTheContainerPhaseChangesNothing() {
+        run.enterContainerPhase();
+        assertThat(run.leaveContainerPhase()).isEmpty();
+
+        assertThat(run.stop(StopCause.FENCED)).isFalse();
+
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+}
