@@ -25,9 +25,11 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -37,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * Runs one {@link ContainerSpec} to its end on a Docker engine: pull the pinned image if missing, create, attach, start,
  * wait up to the timeout (then kill), inspect, remove. The container is removed whatever happens, and every byte the
  * process wrote has reached the observer when {@link #run} returns. Thread-safe; one call per run.
+ *
+ * <p>An interrupt of the calling thread stops the run in whatever phase it is: it takes effect between engine calls,
+ * never inside one ({@link #uninterrupted}), so the launcher always knows what the engine did (a container created, a
+ * process started) and ends it.
  */
 public final class ContainerLauncher {
 
@@ -68,12 +74,16 @@ public final class ContainerLauncher {
      * Runs the container and blocks until it ended and is removed.
      *
      * @throws ImageUnavailableException the image is not on the engine and could not be pulled; nothing ran
-     * @throws InterruptedException the calling thread was interrupted; the container was killed and removed
+     * @throws InterruptedException the calling thread was interrupted before the process ended by itself: the process,
+     *     if it started, was killed, and what it wrote until then has reached the observer; the container is removed
      */
     public ContainerExit run(ContainerSpec spec, ContainerObserver observer)
             throws ImageUnavailableException, InterruptedException {
         ensureImage(spec.image());
-        String containerId = create(spec);
+        if (Thread.interrupted()) {
+            throw new InterruptedException("stopped before the container was created");
+        }
+        String containerId = uninterrupted(() -> create(spec));
         try {
             return attachStartAndWait(containerId, spec, observer);
         } finally {
@@ -97,7 +107,7 @@ public final class ContainerLauncher {
 
     private void ensureImage(String image) throws ImageUnavailableException, InterruptedException {
         try {
-            docker.inspectImageCmd(image).exec();
+            uninterrupted(() -> docker.inspectImageCmd(image).exec());
             return;
         } catch (NotFoundException absent) {
             log.info("pulling {}", image);
@@ -156,36 +166,65 @@ public final class ContainerLauncher {
                         .withStdErr(true)
                         .withFollowStream(true)
                         .exec(new OutputForwarder(observer));
-                StdinFeeder stdin = spec.hasStdin() ? StdinFeeder.attach(dockerHost, containerId) : null) {
-            if (!output.awaitStarted(ATTACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("attaching to container " + containerId + " timed out");
+                StdinFeeder stdin = spec.hasStdin()
+                        ? uninterrupted(() -> StdinFeeder.attach(dockerHost, containerId))
+                        : null) {
+            try {
+                return startAndWait(containerId, spec, observer, output, stdin);
+            } catch (InterruptedException e) {
+                killAndDrain(containerId, output);
+                throw e;
             }
-            Optional<ContainerExit> failedStart = start(containerId, observer);
-            if (failedStart.isPresent()) {
-                return failedStart.get();
-            }
-            long startedNanos = System.nanoTime();
-            observer.started();
-            if (stdin != null) {
-                stdin.feed(spec.stdin().getBytes(StandardCharsets.UTF_8));
-            }
-            boolean timedOut = awaitExit(containerId, spec.timeout());
-            long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-            if (!output.awaitDrained(DRAIN_TIMEOUT)) {
-                log.warn("output of container {} did not drain within {}; it may be incomplete", containerId,
-                        DRAIN_TIMEOUT);
-            }
-            ContainerState state = docker.inspectContainerCmd(containerId).exec().getState();
-            return new ContainerExit(
-                    timedOut,
-                    state.getExitCodeLong() == null ? null : state.getExitCodeLong().intValue(),
-                    Boolean.TRUE.equals(state.getOOMKilled()),
-                    durationMs(state).orElse(wallMs));
-        } catch (InterruptedException e) {
-            kill(containerId);
-            throw e;
         } catch (IOException e) {
             throw new UncheckedIOException("attaching to container " + containerId + " failed", e);
+        }
+    }
+
+    /** Every wait in here is where an interrupt takes effect (one during an engine call, at the next wait). */
+    private ContainerExit startAndWait(
+            String containerId, ContainerSpec spec, ContainerObserver observer, OutputForwarder output,
+            StdinFeeder stdin) throws InterruptedException {
+        if (!output.awaitStarted(ATTACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("attaching to container " + containerId + " timed out");
+        }
+        Optional<ContainerExit> failedStart = start(containerId, observer);
+        if (failedStart.isPresent()) {
+            return failedStart.get();
+        }
+        long startedNanos = System.nanoTime();
+        observer.started();
+        if (stdin != null) {
+            stdin.feed(spec.stdin().getBytes(StandardCharsets.UTF_8));
+        }
+        boolean timedOut = awaitExit(containerId, spec.timeout());
+        long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+        if (!output.awaitDrained(DRAIN_TIMEOUT)) {
+            log.warn("output of container {} did not drain within {}; it may be incomplete", containerId,
+                    DRAIN_TIMEOUT);
+        }
+        ContainerState state = uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState();
+        return new ContainerExit(
+                timedOut,
+                state.getExitCodeLong() == null ? null : state.getExitCodeLong().intValue(),
+                Boolean.TRUE.equals(state.getOOMKilled()),
+                durationMs(state).orElse(wallMs));
+    }
+
+    /**
+     * Ends an interrupted run's process: kills it if it runs, and if it ever ran waits until its output up to the kill
+     * has reached the observer (the attach stream ends with the process). A container that never started has no output
+     * to wait for; the removal that follows ends it.
+     */
+    private void killAndDrain(String containerId, OutputForwarder output) throws InterruptedException {
+        try {
+            kill(containerId);
+            ContainerState state = uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState();
+            if (engineTime(state.getStartedAt()).isPresent() && !output.awaitDrained(DRAIN_TIMEOUT)) {
+                log.warn("output of stopped container {} did not drain within {}", containerId, DRAIN_TIMEOUT);
+            }
+        } catch (RuntimeException e) {
+            // The removal that follows kills it all the same; only output written just before the kill may be missed.
+            log.warn("stopping container {} failed; removing it", containerId, e);
         }
     }
 
@@ -196,10 +235,10 @@ public final class ContainerLauncher {
      */
     private Optional<ContainerExit> start(String containerId, ContainerObserver observer) {
         try {
-            docker.startContainerCmd(containerId).exec();
+            uninterrupted(() -> docker.startContainerCmd(containerId).exec());
             return Optional.empty();
         } catch (DockerException e) {
-            ContainerState state = docker.inspectContainerCmd(containerId).exec().getState();
+            ContainerState state = uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState();
             Long exitCode = state.getExitCodeLong();
             if (exitCode == null || exitCode == 0 || state.getError() == null || state.getError().isBlank()) {
                 throw e;
@@ -232,16 +271,49 @@ public final class ContainerLauncher {
     /** Returns false when the process had already exited. */
     private boolean kill(String containerId) {
         try {
-            docker.killContainerCmd(containerId).exec();
+            uninterrupted(() -> docker.killContainerCmd(containerId).exec());
             return true;
         } catch (ConflictException | NotModifiedException | NotFoundException notRunning) {
             return false;
         }
     }
 
+    /**
+     * Makes one synchronous engine call on a thread of its own and waits until it finished, even when interrupted; the
+     * interrupt status is then set again, for the caller's next wait. docker-java reaches a {@code unix://} engine over
+     * an interruptible channel: on the run's thread, an interrupt during a call (or pending when it starts) would close
+     * the connection and fail the call whatever the engine already did (a container created, a process started,
+     * unknown to the launcher), and would fail every later call at once. The call's exception is rethrown as it is; a
+     * checked one wrapped.
+     */
+    private static <T> T uninterrupted(Callable<T> engineCall) {
+        FutureTask<T> call = new FutureTask<>(engineCall);
+        Thread.ofVirtual().name("docker-call").start(call);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return call.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw switch (e.getCause()) {
+                        case RuntimeException unchecked -> unchecked;
+                        case IOException io -> new UncheckedIOException(io);
+                        default -> new IllegalStateException(e.getCause());
+                    };
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private void remove(String containerId) {
         try {
-            docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+            uninterrupted(() -> docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec());
         } catch (NotFoundException gone) {
             // Already removed: the outcome wanted.
         } catch (RuntimeException e) {
@@ -251,13 +323,18 @@ public final class ContainerLauncher {
     }
 
     private static Optional<Long> durationMs(ContainerState state) {
+        Optional<Instant> started = engineTime(state.getStartedAt());
+        Optional<Instant> finished = engineTime(state.getFinishedAt());
+        if (started.isEmpty() || finished.isEmpty() || finished.get().isBefore(started.get())) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.between(started.get(), finished.get()).toMillis());
+    }
+
+    /** A time the engine reports; empty when it does not know it. */
+    private static Optional<Instant> engineTime(String time) {
         try {
-            Instant started = Instant.parse(state.getStartedAt());
-            Instant finished = Instant.parse(state.getFinishedAt());
-            if (started.equals(ZERO_TIME) || finished.isBefore(started)) {
-                return Optional.empty();
-            }
-            return Optional.of(Duration.between(started, finished).toMillis());
+            return Optional.of(Instant.parse(time)).filter(known -> !known.equals(ZERO_TIME));
         } catch (DateTimeParseException | NullPointerException unknown) {
             return Optional.empty();
         }

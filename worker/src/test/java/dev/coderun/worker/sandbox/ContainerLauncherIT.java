@@ -6,9 +6,11 @@ import static dev.coderun.worker.TestRuns.aRun;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.PushResponseItem;
 import dev.coderun.events.OutputChunk;
 import dev.coderun.events.OutputChunk.OutputStream;
@@ -19,11 +21,19 @@ import dev.coderun.worker.TestRuns;
 import dev.coderun.worker.TestRuns.RunBuilder;
 import dev.coderun.worker.output.OutputCapture;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -34,6 +44,7 @@ import org.junit.jupiter.api.Test;
 class ContainerLauncherIT {
 
     private static final String WORKER_ID = "launcher-it-" + System.nanoTime();
+    private static final Duration BOUND = Duration.ofSeconds(15);
     private static DockerClient docker;
     private static ContainerLauncher launcher;
     private final SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
@@ -284,6 +295,114 @@ class ContainerLauncherIT {
         assertThat(Duration.ofNanos(best)).isLessThan(Duration.ofSeconds(3));
     }
 
+    @Test
+    void anInterruptWhileTheProcessRunsKillsItKeepsWhatItWroteAndRemovesIt() {
+        RunSpec spec = aBusyboxRun().command("echo started; sleep 30").timeoutSeconds(60).build();
+        Recorder recorder = new Recorder();
+        Interruptible run = startRun(spec, recorder);
+        await().atMost(BOUND).until(() -> recorder.stdout().equals("started\n"));
+
+        long interrupting = System.nanoTime();
+        run.thread().interrupt();
+
+        assertInterrupted(run);
+        assertThat(Duration.ofNanos(System.nanoTime() - interrupting)).isLessThan(Duration.ofSeconds(5));
+        assertThat(recorder.stdout()).isEqualTo("started\n");
+        assertThat(recorder.started).hasValue(1);
+        assertThat(containersOf(spec)).isEmpty();
+    }
+
+    /**
+     * Interrupts at delays that fall into every phase of a run on this engine (inspect image, create, attach, start,
+     * wait): whichever phase an interrupt meets, the run ends at once and its container is gone.
+     */
+    @Test
+    void anInterruptInAnyPhaseEndsTheRunAndLeavesNoContainer() {
+        ScheduledExecutorService interrupter = Executors.newSingleThreadScheduledExecutor();
+        int beforeTheProcessStarted = 0;
+        int whileItRan = 0;
+        try {
+            for (long delayMs : List.of(0L, 2L, 5L, 10L, 15L, 20L, 25L, 30L, 35L, 40L, 50L, 65L, 80L, 100L, 130L, 170L,
+                    220L, 300L, 1000L)) {
+                RunSpec spec = aBusyboxRun().command("sleep 30").timeoutSeconds(60).build();
+                Recorder recorder = new Recorder();
+                Interruptible run = startRun(spec, recorder);
+                interrupter.schedule(run.thread()::interrupt, delayMs, TimeUnit.MILLISECONDS);
+
+                assertInterrupted(run);
+                assertThat(containersOf(spec)).as("containers left after an interrupt at %d ms", delayMs).isEmpty();
+                if (recorder.started.get() == 0) {
+                    beforeTheProcessStarted++;
+                } else {
+                    whileItRan++;
+                }
+            }
+        } finally {
+            interrupter.shutdownNow();
+        }
+        assertThat(beforeTheProcessStarted).isPositive();
+        assertThat(whileItRan).isPositive();
+    }
+
+    @Test
+    void anInterruptDuringAPullEndsTheRunAtOnce() throws Exception {
+        // A registry that accepts the engine's connection and never answers: the pull hangs until interrupted.
+        try (ServerSocket silentRegistry = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> held = new CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        held.add(silentRegistry.accept());
+                    }
+                } catch (IOException closed) {
+                    // The test is over.
+                }
+            });
+            String repository = "127.0.0.1:" + silentRegistry.getLocalPort() + "/coderun-it/silent";
+            RunSpec spec = aRun().runtime(TestRuns.aRuntime().image(repository, TestRuns.UNKNOWN_DIGEST).build())
+                    .build();
+            Interruptible run = startRun(spec, new Recorder());
+            await().atMost(BOUND).until(() -> !held.isEmpty());
+
+            long interrupting = System.nanoTime();
+            run.thread().interrupt();
+
+            assertInterrupted(run);
+            assertThat(Duration.ofNanos(System.nanoTime() - interrupting)).isLessThan(Duration.ofSeconds(5));
+            assertThat(containersOf(spec)).isEmpty();
+            for (Socket connection : held) {
+                connection.close();
+            }
+        }
+    }
+
+    private Interruptible startRun(RunSpec spec, ContainerObserver observer) {
+        CompletableFuture<ContainerExit> exit = new CompletableFuture<>();
+        ContainerSpec container = policy.containerFor(spec, WORKER_ID);
+        Thread thread = Thread.ofVirtual().name("interruptible-run").start(() -> {
+            try {
+                exit.complete(launcher.run(container, observer));
+            } catch (Exception e) {
+                exit.completeExceptionally(e);
+            }
+        });
+        return new Interruptible(thread, exit);
+    }
+
+    private static void assertInterrupted(Interruptible run) {
+        await().atMost(BOUND).until(run.exit()::isDone);
+        assertThat(run.exit()).failsWithin(Duration.ZERO).withThrowableThat()
+                .havingCause().isInstanceOf(InterruptedException.class);
+    }
+
+    private static List<Container> containersOf(RunSpec spec) {
+        return docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(SandboxPolicy.LABEL_RUN_ID, spec.runId())).exec();
+    }
+
+    /** A run on a thread of its own, to be interrupted as the worker interrupts a stopped run. */
+    private record Interruptible(Thread thread, CompletableFuture<ContainerExit> exit) {}
+
     private Recorded run(RunBuilder run) throws Exception {
         return run(run.build());
     }
@@ -321,6 +440,10 @@ class ContainerLauncherIT {
         @Override
         public synchronized void output(OutputStream stream, byte[] bytes) {
             (stream == OutputStream.STDOUT ? stdout : stderr).writeBytes(bytes);
+        }
+
+        synchronized String stdout() {
+            return stdout.toString(UTF_8);
         }
     }
 }
