@@ -1,13 +1,19 @@
 package dev.coderun.worker;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+
 import dev.coderun.events.Message;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.OutputChunk;
+import dev.coderun.events.OutputChunk.OutputStream;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.RunFinished;
 import dev.coderun.events.Topics;
 import dev.coderun.events.WorkerHeartbeat;
+import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +62,21 @@ public final class RecordedTopics implements AutoCloseable {
                 .filter(RunFinished.class::isInstance)
                 .map(RunFinished.class::cast)
                 .findFirst();
+    }
+
+    /** Waits up to {@code bound} for the run's {@code RunFinished}. */
+    public RunFinished awaitFinished(String runId, Duration bound) {
+        return await().atMost(bound).until(() -> finished(runId), Optional::isPresent).orElseThrow();
+    }
+
+    /** What the run wrote on {@code stream}, from its published chunks in order. */
+    public String output(String runId, OutputStream stream) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        chunksOf(runId).stream()
+                .filter(chunk -> chunk.stream() == stream)
+                .sorted(Comparator.comparingInt(OutputChunk::seq))
+                .forEach(chunk -> bytes.writeBytes(chunk.data()));
+        return bytes.toString(UTF_8);
     }
 
     public List<OutputChunk> chunksOf(String runId) {

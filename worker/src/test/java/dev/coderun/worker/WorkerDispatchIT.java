@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coderun.events.DispatchRun;
-import dev.coderun.events.MessageSerde;
-import dev.coderun.events.OutputChunk;
 import dev.coderun.events.OutputChunk.OutputStream;
 import dev.coderun.events.OutputSummary;
 import dev.coderun.events.RunEvent;
@@ -17,69 +15,46 @@ import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
 import dev.coderun.events.Topics;
 import dev.coderun.events.WorkerHeartbeat;
-import dev.coderun.infra.kafka.KraftBroker;
-import dev.coderun.infra.kafka.TopicProvisioner;
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Whole workers (their Spring contexts) against a real in-process Kafka broker and the local Docker engine. Each test
  * starts the workers it needs and stops them, so it has the share group to itself.
  */
+@ExtendWith(TestKafka.Shared.class)
 class WorkerDispatchIT {
 
     private static final Duration RUN_BOUND = Duration.ofSeconds(30);
 
-    @TempDir
-    static Path kafkaDir;
-
-    private static KraftBroker broker;
-    private static KafkaProducer<String, byte[]> producer;
+    private static TestKafka kafka;
     private static RecordedTopics topics;
-    private final List<ConfigurableApplicationContext> workers = new ArrayList<>();
+    private TestWorkers workers;
 
     @BeforeAll
-    static void startKafka() throws Exception {
-        broker = KraftBroker.start(kafkaDir, "127.0.0.1", 0);
-        TopicProvisioner.provision(broker.bootstrapServers(), (short) 1);
-        producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new StringSerializer(),
-                new ByteArraySerializer());
-        topics = new RecordedTopics(broker.bootstrapServers());
+    static void connect(TestKafka sharedKafka) {
+        kafka = sharedKafka;
+        topics = kafka.topics();
     }
 
-    @AfterAll
-    static void stopKafka() throws Exception {
-        topics.close();
-        producer.close();
-        broker.close();
+    @BeforeEach
+    void workers() {
+        workers = new TestWorkers(kafka);
     }
 
     @AfterEach
     void stopWorkers() {
-        workers.forEach(ConfigurableApplicationContext::close);
+        workers.close();
     }
 
     @Test
@@ -156,9 +131,9 @@ class WorkerDispatchIT {
     @Test
     void anUnreadableDispatchIsRejectedAndTheWorkerKeepsTakingRuns() throws Exception {
         startWorker(1);
-        producer.send(new ProducerRecord<>(Topics.DISPATCH, "garbage", "{not json".getBytes(UTF_8))).get();
-        producer.send(new ProducerRecord<>(Topics.DISPATCH, "unknown", "{\"type\":\"Nope\",\"version\":1}"
-                .getBytes(UTF_8))).get();
+        kafka.publish(new ProducerRecord<>(Topics.DISPATCH, "garbage", "{not json".getBytes(UTF_8)));
+        kafka.publish(new ProducerRecord<>(Topics.DISPATCH, "unknown", "{\"type\":\"Nope\",\"version\":1}"
+                .getBytes(UTF_8)));
 
         DispatchRun run = dispatch(aBusyboxRun().command("echo still here"));
 
@@ -229,64 +204,47 @@ class WorkerDispatchIT {
                 .anyMatch(RunStarted.class::isInstance));
 
         long stopping = System.nanoTime();
-        workers.removeFirst().close();
+        workers.stopFirst();
 
         RunFinished finished = awaitFinished(run);
         assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(15));
         assertThat(finished.status()).isEqualTo(RunStatus.ERRORED);
         assertThat(finished.error().code()).isEqualTo("worker_shutdown");
-        Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=coderun.run-id=" + run.runId())
-                .start();
-        assertThat(new String(ps.getInputStream().readAllBytes(), UTF_8)).isBlank();
+        assertThat(TestWorkers.containersOf(run.runId())).isEmpty();
     }
 
     @Test
-    void aWorkerSaysItIsAliveWithItsSlots() {
+    void aWorkerSaysItIsAliveWithItsSlotsAndWhenItStarted() {
+        Instant beforeStart = Instant.now();
         String workerId = startWorker(3);
+        Instant afterStart = Instant.now();
 
-        await().atMost(RUN_BOUND).until(() -> !topics.heartbeatsOf(workerId).isEmpty());
+        await().atMost(RUN_BOUND).until(() -> topics.heartbeatsOf(workerId).size() >= 2);
 
         WorkerHeartbeat beat = topics.heartbeatsOf(workerId).getFirst();
         assertThat(beat.slots()).isEqualTo(3);
         assertThat(beat.activeRunIds()).isEmpty();
+        assertThat(beat.startedAt()).isBetween(beforeStart, afterStart);
+        assertThat(topics.heartbeatsOf(workerId)).allSatisfy(later -> {
+            assertThat(later.startedAt()).isEqualTo(beat.startedAt());
+            assertThat(later.at()).isAfterOrEqualTo(later.startedAt());
+        });
     }
 
     private String startWorker(int slots, String... settings) {
-        String id = "it-worker-" + UUID.randomUUID().toString().substring(0, 8);
-        List<String> args = new ArrayList<>(List.of(
-                "--coderun.worker.id=" + id,
-                "--coderun.worker.slots=" + slots,
-                "--coderun.worker.bootstrap-servers=" + broker.bootstrapServers(),
-                "--coderun.worker.heartbeat-interval=500ms",
-                "--coderun.worker.dispatch.poll-timeout=200ms"));
-        args.addAll(List.of(settings));
-        workers.add(new SpringApplicationBuilder(WorkerApplication.class).run(args.toArray(String[]::new)));
-        return id;
+        return workers.start(slots, settings);
     }
 
     private static DispatchRun dispatch(TestRuns.RunBuilder run) {
-        DispatchRun dispatch = new DispatchRun(run.build(), 1, Instant.now());
-        try {
-            producer.send(new ProducerRecord<>(Topics.DISPATCH, dispatch.runId(), MessageSerde.toBytes(dispatch)))
-                    .get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return dispatch;
+        return kafka.dispatch(run);
     }
 
     private static RunFinished awaitFinished(DispatchRun run) {
-        return await().atMost(RUN_BOUND).until(() -> topics.finished(run.runId()), Optional::isPresent)
-                .orElseThrow();
+        return topics.awaitFinished(run.runId(), RUN_BOUND);
     }
 
     private static String output(DispatchRun run, OutputStream stream) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        topics.chunksOf(run.runId()).stream()
-                .filter(chunk -> chunk.stream() == stream)
-                .sorted(Comparator.comparingInt(OutputChunk::seq))
-                .forEach(chunk -> bytes.writeBytes(chunk.data()));
-        return bytes.toString(UTF_8);
+        return topics.output(run.runId(), stream);
     }
 
     /** The most runs between their RunStarting and their RunFinished at one moment. */

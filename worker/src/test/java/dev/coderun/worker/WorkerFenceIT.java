@@ -1,0 +1,73 @@
+package dev.coderun.worker;
+
+import static dev.coderun.worker.LocalRegistry.aBusyboxRun;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.coderun.events.DispatchRun;
+import dev.coderun.events.MessageSerde;
+import dev.coderun.events.OutputChunk.OutputStream;
+import dev.coderun.events.RunError;
+import dev.coderun.events.RunFinished;
+import dev.coderun.events.RunStatus;
+import dev.coderun.events.Topics;
+import dev.coderun.infra.kafka.KraftBroker;
+import dev.coderun.infra.kafka.TopicProvisioner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker that loses Kafka fences itself. This test stops and restarts its broker, so it has one of its own rather than
+ * the shared {@link TestKafka}.
+ */
+class WorkerFenceIT {
+
+    private static final Duration FENCE_AFTER = Duration.ofSeconds(2);
+
+    @TempDir
+    Path kafkaDir;
+
+    @Test
+    void aWorkerWhoseHeartbeatsAreNoLongerAcknowledgedKillsItsRunsAndReportsThemLost() throws Exception {
+        KraftBroker broker = KraftBroker.start(kafkaDir, "127.0.0.1", 0);
+        String bootstrapServers = broker.bootstrapServers();
+        int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+        TopicProvisioner.provision(bootstrapServers, (short) 1);
+        DispatchRun run = new DispatchRun(aBusyboxRun().command("echo started; sleep 60").timeoutSeconds(90).build(), 1,
+                Instant.now());
+        try (RecordedTopics topics = new RecordedTopics(bootstrapServers);
+                TestWorkers workers = new TestWorkers(bootstrapServers)) {
+            workers.start(1, "--coderun.worker.fence-after=" + FENCE_AFTER.toMillis() + "ms");
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+                    new StringSerializer(),
+                    new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(Topics.DISPATCH, run.runId(), MessageSerde.toBytes(run))).get();
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> topics.output(run.runId(), OutputStream.STDOUT).equals("started\n"));
+
+            broker.close();
+
+            // Nothing but the fence stops the run here: no directive was published, and the run has a minute to go.
+            await().atMost(FENCE_AFTER.plus(Duration.ofSeconds(10)))
+                    .until(() -> TestWorkers.containersOf(run.runId()).isEmpty());
+
+            broker = KraftBroker.start(kafkaDir, "127.0.0.1", port);
+            RunFinished finished = topics.awaitFinished(run.runId(), Duration.ofSeconds(60));
+            assertThat(finished.status()).isEqualTo(RunStatus.ERRORED);
+            assertThat(finished.error().code()).isEqualTo(RunError.WORKER_LOST);
+        } finally {
+            broker.close();
+        }
+    }
+}
