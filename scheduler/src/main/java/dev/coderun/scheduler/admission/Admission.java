@@ -73,33 +73,41 @@ public final class Admission {
     }
 
     /**
-     * Gives up the attempts whose worker restarted since it claimed them, or has been silent for longer than the lease
-     * timeout. Called periodically; a handle without claimed runs is unchanged.
+     * Keeps the leases of claimed runs: a heartbeat that lists a run renews its lease; an attempt whose worker restarted
+     * since it claimed it, or that no heartbeat listed for longer than the lease timeout, is lost. Called periodically;
+     * a handle without claimed runs is unchanged.
      */
     public AdmissionDecision onClock(HandleState state, RunBook book, Instant now) {
         Draft draft = new Draft(state);
         for (Map.Entry<String, ActiveRun> entry : state.active().entrySet()) {
+            String runId = entry.getKey();
             ActiveRun run = entry.getValue();
-            if (run.claimed() && lost(run, book.heartbeat(run.workerId()), now)) {
-                loseAttempt(draft, entry.getKey(), run, book, now);
+            if (!run.claimed()) {
+                continue;
+            }
+            Optional<WorkerHeartbeat> heartbeat = book.heartbeat(run.workerId());
+            if (heartbeat.isPresent() && heartbeat.get().activeRunIds().contains(runId)
+                    && heartbeat.get().at().isAfter(run.lastSign())) {
+                run = run.confirmed(heartbeat.get().at());
+                draft.state = draft.state.withActive(runId, run);
+            }
+            if (lost(run, heartbeat, now)) {
+                loseAttempt(draft, runId, run, book, now);
             }
         }
         return draft.changed() ? drain(draft, book, now).decision() : AdmissionDecision.unchanged(state);
     }
 
     /**
-     * Lost when the worker's latest heartbeat comes from a process that started after the claim (the claiming
-     * process is gone), or when neither the claim nor a heartbeat is younger than the lease timeout.
+     * Lost when the worker's latest heartbeat comes from a process that started after the claim (the claiming process
+     * is gone), or when the last sign that the worker holds the run is older than the lease timeout: the worker went
+     * silent, or it beats but no longer lists the run (it dropped the attempt without a durable report).
      */
     boolean lost(ActiveRun run, Optional<WorkerHeartbeat> heartbeat, Instant now) {
-        if (heartbeat.isPresent() && heartbeat.get().startedAt() != null
-                && heartbeat.get().startedAt().isAfter(run.claimedAt())) {
-            return true;
-        }
-        Instant lastSign = heartbeat.map(WorkerHeartbeat::at)
-                .filter(at -> at.isAfter(run.claimedAt()))
-                .orElse(run.claimedAt());
-        return lastSign.plus(policy.leaseTimeout()).isBefore(now);
+        boolean restarted = heartbeat.map(WorkerHeartbeat::startedAt)
+                .filter(startedAt -> startedAt.isAfter(run.claimedAt()))
+                .isPresent();
+        return restarted || run.lastSign().plus(policy.leaseTimeout()).isBefore(now);
     }
 
     private AdmissionDecision submit(HandleState state, RunSpec spec, RunBook book, Instant now) {

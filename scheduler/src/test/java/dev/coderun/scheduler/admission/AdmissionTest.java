@@ -194,18 +194,35 @@ class AdmissionTest {
     void aClaimedRunIsKeptWhileItsWorkerHeartbeats() {
         submit("r1");
         event(new RunStarting("acme", "r1", 1, "w1", T0));
-        book.heartbeats.put("w1", heartbeat("w1", T0.minusSeconds(60), T0.plusSeconds(20)));
+        book.heartbeats.put("w1", heartbeat("w1", T0.minusSeconds(60), T0.plusSeconds(20), "r1"));
+        clock(T0.plusSeconds(21));
 
-        assertThat(clock(T0.plusSeconds(30)).changesNothing(book.state)).isTrue();
+        assertThat(clock(T0.plusSeconds(30)).events()).isEmpty();
+        assertThat(book.state.active().get("r1").confirmedAt()).isEqualTo(T0.plusSeconds(20));
+        assertThat(clock(T0.plusSeconds(36)).events()).as("lost 15 s after the last heartbeat listing it")
+                .singleElement().extracting(RunEvent::status).isEqualTo(RunStatus.ERRORED);
+    }
+
+    @Test
+    void aRunItsWorkerNoLongerListsIsLostAfterTheLeaseThoughTheWorkerBeats() {
+        submit("r1");
+        event(new RunStarting("acme", "r1", 1, "w1", T0));
+        book.heartbeats.put("w1", heartbeat("w1", T0.minusSeconds(60), T0.plusSeconds(3), "r1"));
+        clock(T0.plusSeconds(4));
+        book.heartbeats.put("w1", heartbeat("w1", T0.minusSeconds(60), T0.plusSeconds(17)));
+
+        assertThat(clock(T0.plusSeconds(17)).events()).isEmpty();
+        assertThat(clock(T0.plusSeconds(19)).events()).singleElement().isInstanceOfSatisfying(RunFinished.class,
+                f -> assertThat(f.error().code()).isEqualTo("worker_lost"));
     }
 
     @Test
     void aRunWhoseWorkerWentSilentIsReattemptedWhileAttemptsRemain() {
         submit("r1", 2);
         event(new RunStarting("acme", "r1", 1, "w1", T0));
-        book.heartbeats.put("w1", heartbeat("w1", T0.minusSeconds(60), T0.plusSeconds(3)));
+        book.heartbeats.put("w1", heartbeat("w1", T0.minusSeconds(60), T0.plusSeconds(3), "r1"));
 
-        assertThat(clock(T0.plusSeconds(17)).changesNothing(book.state)).as("within the lease").isTrue();
+        assertThat(clock(T0.plusSeconds(17)).events()).as("within the lease").isEmpty();
         AdmissionDecision decision = clock(T0.plusSeconds(19));
 
         assertThat(decision.events()).containsExactly(new RunQueued("acme", "r1", 2, 0, T0.plusSeconds(19)));
@@ -213,6 +230,7 @@ class AdmissionTest {
                 new StopRun("r1", 1, StopRun.LEASE_EXPIRED, T0.plusSeconds(19)),
                 new DispatchRun(aRunSpec("acme", "r1", 2), 2, T0.plusSeconds(19)));
         assertThat(decision.state().active().get("r1")).isEqualTo(ActiveRun.dispatched(2, 2));
+        assertThat(decision.state().active().get("r1").claimed()).isFalse();
         assertThat(event(finished("r1", 1)).changesNothing(book.state)).as("the lost attempt's report is stale")
                 .isTrue();
     }
@@ -302,8 +320,8 @@ class AdmissionTest {
                 .toList();
     }
 
-    private static WorkerHeartbeat heartbeat(String workerId, Instant startedAt, Instant at) {
-        return new WorkerHeartbeat(workerId, 4, List.of(), startedAt, at);
+    private static WorkerHeartbeat heartbeat(String workerId, Instant startedAt, Instant at, String... runIds) {
+        return new WorkerHeartbeat(workerId, 4, List.of(runIds), startedAt, at);
     }
 
     private static RunFinished finished(String runId, int attempt) {
