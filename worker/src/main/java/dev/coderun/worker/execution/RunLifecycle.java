@@ -73,8 +73,8 @@ public final class RunLifecycle implements DisposableBean {
         try {
             run(dispatch, claim);
         } catch (RuntimeException e) {
-            // Only reporting can fail here (the producer refused a send). The attempt stays unsettled until this worker
-            // restarts or its heartbeats stop: only then does the scheduler's lease give it up.
+            // Only reporting can fail here (the producer refused a send). Once the slot is released the heartbeats stop
+            // listing the run, and the scheduler's lease gives the attempt up after its timeout.
             log.error("the run could not be reported", e);
         } finally {
             MDC.remove(MDC_RUN_ID);
@@ -103,7 +103,14 @@ public final class RunLifecycle implements DisposableBean {
             flushing.cancel(false);
         }
         Optional<ClaimedRun.Stop> stop = claim.leaveContainerPhase();
-        finish(dispatch, outcome(ended, stop, observer), pump);
+        Optional<RunOutcome> outcome = outcome(ended, stop, observer);
+        if (outcome.isPresent()) {
+            finish(dispatch, outcome.get(), pump);
+        } else {
+            pump.finish();
+            log.warn("attempt {} stopped ({}); the scheduler settles it", dispatch.attempt(),
+                    stop.orElseThrow().cause());
+        }
     }
 
     /** The container's end; throws InterruptedException when the run was stopped. */
@@ -127,20 +134,21 @@ public final class RunLifecycle implements DisposableBean {
     /**
      * A stop decides the outcome unless the process ended by itself first, which is then reported as it ended. A
      * platform error of a stopped run (its image unavailable, an engine failure while it was killed) yields to the
-     * stop.
+     * stop. Empty when the stop's cause is one the worker does not report.
      */
-    private RunOutcome outcome(Optional<RunOutcome> ended, Optional<ClaimedRun.Stop> stop, RunObserver observer) {
+    private Optional<RunOutcome> outcome(
+            Optional<RunOutcome> ended, Optional<ClaimedRun.Stop> stop, RunObserver observer) {
         if (stop.isEmpty()) {
             // Nothing but a stop interrupts a run's thread; should anything else, the worker is going down.
-            return ended.orElseGet(() -> RunOutcome.stopped(StopCause.SHUTDOWN, null));
+            return Optional.of(ended.orElseGet(() -> RunOutcome.stopped(StopCause.SHUTDOWN, null)));
         }
         if (ended.isPresent() && ended.get().status() != RunStatus.ERRORED) {
-            return ended.get();
+            return ended;
         }
         StopCause cause = stop.get().cause();
         Long durationMs = observer.msRunningAt(stop.get().atNanos());
         log.info("run stopped: {} (its process ran {} ms)", cause, durationMs == null ? "no" : durationMs);
-        return RunOutcome.stopped(cause, durationMs);
+        return cause.reported() ? Optional.of(RunOutcome.stopped(cause, durationMs)) : Optional.empty();
     }
 
     private ContainerSpec containerFor(RunSpec spec) throws SandboxRefusal {
@@ -194,7 +202,7 @@ public final class RunLifecycle implements DisposableBean {
             log.info("run finished: {} exit_code={} duration_ms={} reason={}", outcome.status(), outcome.exitCode(),
                     outcome.durationMs(), outcome.terminationReason());
         } catch (ExecutionException e) {
-            // The scheduler's lease gives the attempt up only when this worker restarts or its heartbeats stop.
+            // The slot is released anyway: heartbeats stop listing the run, and the scheduler's lease gives it up.
             log.error("publishing RunFinished {} failed; the run stays unsettled", outcome.status(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

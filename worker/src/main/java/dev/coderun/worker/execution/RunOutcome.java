@@ -21,7 +21,6 @@ record RunOutcome(RunStatus status, Integer exitCode, Long durationMs, String te
 
     static final String IMAGE_UNAVAILABLE = "image_unavailable";
     static final String WORKER_SHUTDOWN = "worker_shutdown";
-    static final String WORKER_LOST = RunError.WORKER_LOST;
     static final String INTERNAL = RunError.INTERNAL;
 
     /** Timed out wins over an OOM kill (the kill was ours); an OOM kill is a failure whatever the exit code. */
@@ -37,15 +36,15 @@ record RunOutcome(RunStatus status, Integer exitCode, Long durationMs, String te
     }
 
     /**
-     * The attempt was stopped before its process ended by itself: killed, or never started.
+     * The attempt was stopped before its process ended by itself (killed, or never started), for a cause the worker
+     * reports ({@link StopCause#reported()}).
      *
      * @param durationMs how long the process ran until the stop; null when it never started
      */
     static RunOutcome stopped(StopCause cause, Long durationMs) {
         return switch (cause) {
             case CANCELLED -> new RunOutcome(RunStatus.CANCELLED, null, durationMs, CANCELLED, null);
-            case LEASE_EXPIRED -> errored(WORKER_LOST, "the scheduler gave this attempt up as lost", durationMs);
-            case FENCED -> errored(WORKER_LOST, "the worker lost contact with Kafka and killed the attempt", durationMs);
+            case LEASE_EXPIRED, FENCED -> throw new IllegalArgumentException(cause + " attempts are not reported");
             case SHUTDOWN -> errored(WORKER_SHUTDOWN, "the worker shut down while the run ran", durationMs);
         };
     }

@@ -1,16 +1,31 @@
 package dev.coderun.worker.execution;
 
-/** Why a run attempt was stopped before its process ended by itself; decides how the run reports its end. */
+/** Why a run attempt was stopped before its process ended by itself; decides whether and how the worker reports it. */
 public enum StopCause {
     /** The client cancelled the run: it ends CANCELLED, with the output it wrote until the kill. */
-    CANCELLED,
-    /** The scheduler gave the attempt up as lost and runs it again (or ends the run): the attempt's report is stale. */
-    LEASE_EXPIRED,
+    CANCELLED(true),
     /**
-     * No heartbeat of this worker reached Kafka for {@code fence-after}: the scheduler is about to give the attempt up
-     * as lost, and it must not keep running here while another attempt starts elsewhere.
+     * The scheduler gave the attempt up as lost and runs it again (or ends the run): killed and not reported, since
+     * the scheduler settled the attempt already.
      */
-    FENCED,
+    LEASE_EXPIRED(false),
+    /**
+     * No heartbeat of this worker reached Kafka for {@code fence-after}: the attempt must not keep running here while
+     * the scheduler starts another one elsewhere. Killed and not reported: the scheduler's lease gives the attempt up
+     * once no heartbeat has listed it for the lease timeout, and runs it again while its {@code max_attempts} allow.
+     */
+    FENCED(false),
     /** The worker shuts down and the shutdown grace has passed. */
-    SHUTDOWN
+    SHUTDOWN(true);
+
+    private final boolean reported;
+
+    StopCause(boolean reported) {
+        this.reported = reported;
+    }
+
+    /** Whether the worker reports the stopped attempt's end; otherwise the scheduler settles it. */
+    public boolean reported() {
+        return reported;
+    }
 }

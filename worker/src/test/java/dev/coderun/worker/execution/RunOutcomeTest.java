@@ -1,6 +1,7 @@
 package dev.coderun.worker.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coderun.events.RunError;
 import dev.coderun.events.RunStatus;
@@ -60,10 +61,13 @@ class RunOutcomeTest {
     }
 
     @Test
-    void anAttemptGivenUpOrFencedIsReportedLost() {
-        assertThat(RunOutcome.stopped(StopCause.LEASE_EXPIRED, 10L).status()).isEqualTo(RunStatus.ERRORED);
-        assertThat(RunOutcome.stopped(StopCause.LEASE_EXPIRED, 10L).error().code()).isEqualTo(RunError.WORKER_LOST);
-        assertThat(RunOutcome.stopped(StopCause.FENCED, null).error().code()).isEqualTo(RunError.WORKER_LOST);
+    void anAttemptGivenUpOrFencedIsLeftToTheScheduler() {
+        assertThat(StopCause.LEASE_EXPIRED.reported()).isFalse();
+        assertThat(StopCause.FENCED.reported()).isFalse();
+        assertThatThrownBy(() -> RunOutcome.stopped(StopCause.FENCED, null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(StopCause.CANCELLED.reported()).isTrue();
+        assertThat(StopCause.SHUTDOWN.reported()).isTrue();
     }
 
     @Test
