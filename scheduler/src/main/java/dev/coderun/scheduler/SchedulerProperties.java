@@ -21,6 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     heartbeat interval (3 s) and above their {@code fence-after} (12 s), after which a cut-off worker kills its runs
  * @param leaseCheckInterval how often leases are checked; a lost attempt is settled at most this much after its lease
  *     expired
+ * @param groupSessionTimeout how long a scheduler instance that died keeps its partitions before the group gives them
+ *     to a live (or restarted) instance; no run of those partitions' handles is decided meanwhile
  */
 @ConfigurationProperties("coderun.scheduler")
 public record SchedulerProperties(
@@ -33,4 +35,5 @@ public record SchedulerProperties(
         @DefaultValue("10000") int maxQueuedRunsPerHandle,
         @DefaultValue("2") int streamThreads,
         @DefaultValue("15s") Duration leaseTimeout,
-        @DefaultValue("1s") Duration leaseCheckInterval) {}
+        @DefaultValue("1s") Duration leaseCheckInterval,
+        @DefaultValue("10s") Duration groupSessionTimeout) {}

@@ -45,7 +45,7 @@ final class Stack {
 
     final String gatewayUrl;
     final String workerId = "it-worker-" + UUID.randomUUID().toString().substring(0, 8);
-    final KraftBroker broker;
+    volatile KraftBroker broker;
     final String database;
     private final Path work;
     private final Path logs;
@@ -122,6 +122,21 @@ final class Stack {
             awaitGatewayHealthy();
         }
         awaitStarted(service);
+    }
+
+    /** Stops the Kafka broker; {@link #startBroker()} starts it again on the same port with the same data. */
+    void stopBroker() {
+        broker.close();
+    }
+
+    void startBroker() {
+        String bootstrap = broker.bootstrapServers();
+        try {
+            broker = KraftBroker.start(work.resolve("kafka"), "127.0.0.1",
+                    Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Stops the PostgreSQL server for {@code outage}, then starts it again. */

@@ -84,6 +84,12 @@ public final class KraftBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("share.coordinator.state.topic.num.partitions", "6");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // A worker killed mid-run keeps its share of the dispatch partitions until its member expires: 45 s by default,
+        // during which the re-attempt of its run may wait on a partition nobody reads. 10 s bounds that.
+        p.put("group.share.min.session.timeout.ms", "6000");
+        p.put("group.share.session.timeout.ms", "10000");
+        p.put("group.share.min.heartbeat.interval.ms", "1000");
+        p.put("group.share.heartbeat.interval.ms", "2000");
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         p.put("log.retention.hours", "24");
