@@ -67,8 +67,14 @@ for h in $(seq 1 $HANDLES); do
   submit_handle "$h" $((RUNS / HANDLES)) &
 done
 
-sleep 8
-say "fault 1: kill -9 worker (pid $(pid_of worker))"; kill -9 "$(pid_of worker)"; sleep 3; up; say "worker back"
+# The worker is killed while it runs something, so that its runs have to be recovered.
+for _ in $(seq 1 120); do
+  running=$(psql_q "select count(*) from runs where handle like '$TAG-%' and status in ('STARTING', 'RUNNING')")
+  ((running > 0)) && break
+  sleep 0.5
+done
+say "fault 1: kill -9 worker (pid $(pid_of worker)) holding $running runs"; kill -9 "$(pid_of worker)"; sleep 3; up
+say "worker back"
 sleep 12
 say "fault 2: kill -9 scheduler (pid $(pid_of scheduler))"; kill -9 "$(pid_of scheduler)"; sleep 3; up; say "scheduler back"
 sleep 12
