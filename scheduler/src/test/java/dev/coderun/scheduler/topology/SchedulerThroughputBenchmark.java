@@ -4,19 +4,19 @@ import static dev.coderun.events.fixtures.RunFixtures.T0;
 import static dev.coderun.events.fixtures.RunFixtures.aRunSpec;
 import static org.awaitility.Awaitility.await;
 
+import dev.coderun.events.CancelRun;
 import dev.coderun.events.DispatchRun;
-import dev.coderun.events.OutputSummary;
-import dev.coderun.events.RunFinished;
 import dev.coderun.events.RunQueued;
-import dev.coderun.events.RunStatus;
 import dev.coderun.events.SubmitRun;
 import dev.coderun.events.Topics;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Decision throughput of the scheduler on a real broker, at a steady queue depth: each round finishes the oldest active
- * run (which dispatches the head of the queue) and submits a new run (appended to its tail), so the depth stays put.
+ * Decision throughput of the scheduler on a real broker, at a steady queue depth: each round cancels the oldest active
+ * run (its slot is released and the head of the queue dispatched, as a finish would) and submits a new run (appended to
+ * the queue's tail), so the depth stays put. Both go on the commands topic, so the scheduler sees them in the order
+ * sent: a run is always active by the time its cancel arrives.
  * Not part of {@code verify} (no {@code IT} suffix); run it with {@code infra/scripts/bench-scheduler.sh}, which prints
  * commands and events decided per second at depth 10 and 10,000.
  */
@@ -24,10 +24,13 @@ class SchedulerThroughputBenchmark {
 
     private static final int MAX_ACTIVE = 8;
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 5_000);
+    /** Each depth on a fresh broker and scheduler, in this order (the first also warms the JVM up). */
+    private static final String DEPTHS = System.getProperty("bench.depths", "10,10000");
 
     @Test
     void decisionsPerSecondAtQueueDepth10And10000() throws Exception {
-        for (int depth : new int[] {10, 10_000}) {
+        for (String d : DEPTHS.split(",")) {
+            int depth = Integer.parseInt(d.trim());
             try (SchedulerHarness harness = new SchedulerHarness()) {
                 harness.startScheduler(MAX_ACTIVE, 20_000, true);
                 await().atMost(Duration.ofMinutes(2)).until(harness::schedulerRunning);
@@ -41,8 +44,7 @@ class SchedulerThroughputBenchmark {
 
                 long start = System.nanoTime();
                 for (int i = 0; i < ROUNDS; i++) {
-                    harness.sendAsync(Topics.EVENTS, handle, new RunFinished(handle, run(i), RunStatus.SUCCEEDED, 1,
-                            "w", 0, 1L, "exited", null, OutputSummary.NONE, T0));
+                    harness.sendAsync(Topics.COMMANDS, handle, new CancelRun(handle, run(i), "bench", T0));
                     harness.sendAsync(Topics.COMMANDS, handle,
                             new SubmitRun(aRunSpec(handle, run(prefill + i)), T0));
                 }
