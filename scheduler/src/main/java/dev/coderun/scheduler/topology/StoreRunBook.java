@@ -54,7 +54,10 @@ final class StoreRunBook implements RunBook {
 
     @Override
     public Optional<QueuedRun> queued(String runId) {
-        return Optional.ofNullable(stores.queuedSeqs().get(runId)).map(seq -> new QueuedRun(runId, seq));
+        // The index spans the task's handles: the run counts only if it waits in this handle's queue.
+        return Optional.ofNullable(stores.queuedSeqs().get(runId))
+                .filter(seq -> runId.equals(stores.queue().get(queueKey(handle, seq))))
+                .map(seq -> new QueuedRun(runId, seq));
     }
 
     @Override

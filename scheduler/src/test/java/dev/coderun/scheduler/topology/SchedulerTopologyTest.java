@@ -143,6 +143,20 @@ class SchedulerTopologyTest {
     }
 
     @Test
+    void aCancelNamingAnotherHandlesQueuedRunChangesNothing() {
+        submit("acme", "r1");
+        submit("acme", "r2");
+        submit("acme", "r3");
+        dispatchedRunIds();
+
+        commands.pipeInput("intruder", MessageSerde.toBytes(new CancelRun("intruder", "r3", "user:x", START)));
+        finish("acme", "r1", 1);
+
+        assertThat(dispatchedRunIds()).containsExactly("r3");
+        assertThat(schedulerEvents()).noneMatch(e -> e.status() == RunStatus.CANCELLED);
+    }
+
+    @Test
     void anUnreadableSubmissionIsDeadLetteredItsRunErroredAndProcessingGoesOn() {
         String poison = "{\"type\":\"SubmitRun\",\"version\":1,\"payload\":{\"spec\":{\"run_id\":\"bad-1\","
                 + "\"handle\":\"acme\",\"args\":null},\"at\":\"2026-11-25T12:00:00Z\"}}";
