@@ -47,12 +47,14 @@ done
 # One submitter per handle; a submission that is refused (503 while Kafka is away, 5xx while a dependency restarts)
 # or gets no answer is retried, as a client would, until the gateway accepts it.
 submit_handle() {
-  local h=$1 n=$2 i code token=${TOKENS[$1]} handle=$TAG-h$1
+  local h=$1 n=$2 i code cmd token=${TOKENS[$1]} handle=$TAG-h$1
   for i in $(seq 1 "$n"); do
+    # Mostly sub-second runs; every tenth runs 4 s, so that a killed worker surely holds some mid-run.
+    if ((i % 10 == 0)); then cmd="sleep 4; echo run $i"; else cmd="sleep 0.\$((RANDOM % 8)); echo run $i"; fi
     while :; do
       code=$(curl -sS -m 20 -o "$WORK/resp-$h" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
         -H 'Content-Type: application/json' "$GATEWAY/v2/handles/$handle/code-runs" \
-        -d "{\"runtime_key\":\"busybox\",\"command\":\"sleep 0.\$((RANDOM % 8)); echo run $i\",\"max_attempts\":2}" \
+        -d "{\"runtime_key\":\"busybox\",\"command\":\"$cmd\",\"max_attempts\":2}" \
         2>/dev/null || echo 000)
       if [[ $code == 202 ]]; then jq -r .data.id "$WORK/resp-$h" >>"$WORK/ids-$h"; break; fi
       echo "$code" >>"$WORK/retries-$h"
@@ -67,12 +69,14 @@ for h in $(seq 1 $HANDLES); do
   submit_handle "$h" $((RUNS / HANDLES)) &
 done
 
-# The worker is killed while it runs something, so that its runs have to be recovered.
-for _ in $(seq 1 120); do
-  running=$(psql_q "select count(*) from runs where handle like '$TAG-%' and status in ('STARTING', 'RUNNING')")
+# The worker is killed while a 4 s run has been running for a second, so that its runs have to be recovered.
+for _ in $(seq 1 240); do
+  running=$(psql_q "select count(*) from runs where handle like '$TAG-%' and status = 'RUNNING'
+                    and command like 'sleep 4%' and started_at < now() - interval '1 second'")
   ((running > 0)) && break
   sleep 0.5
 done
+running=$(psql_q "select count(*) from runs where handle like '$TAG-%' and status in ('STARTING', 'RUNNING')")
 say "fault 1: kill -9 worker (pid $(pid_of worker)) holding $running runs"; kill -9 "$(pid_of worker)"; sleep 3; up
 say "worker back"
 sleep 12
