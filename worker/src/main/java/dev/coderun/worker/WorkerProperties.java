@@ -28,8 +28,8 @@ import org.springframework.validation.annotation.Validated;
  *     attempts up as lost when its heartbeats stop for the scheduler's lease timeout (15s by default), so a few must fit
  *     in it. Default 3s
  * @param fenceAfter when no heartbeat was acknowledged by Kafka for this long, the worker kills the containers of every
- *     run it holds and reports them ERRORED ({@code worker_lost}): the scheduler is about to give those attempts up and
- *     run them again elsewhere, and a run must never run twice at once. Keep it below the scheduler's lease timeout
+ *     run it holds and reports nothing of them: the scheduler gives those attempts up once no heartbeat has listed
+ *     them for its lease timeout and runs them again elsewhere, and a run must never run twice at once. Keep it below the scheduler's lease timeout
  *     (15s by default) by more than the time a kill takes; it must exceed two heartbeat intervals. Default 12s
  * @param dispatch how runs are taken from the dispatch topic
  * @param control how stop directives are read from the control topic

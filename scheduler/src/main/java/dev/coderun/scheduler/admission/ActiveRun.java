@@ -18,7 +18,8 @@ public record ActiveRun(
         return new ActiveRun(attempt, maxAttempts, null, null, null, false);
     }
 
-    boolean claimed() {
+    /** Whether a worker claimed this attempt, and so holds its lease. */
+    public boolean claimed() {
         return workerId != null;
     }
 

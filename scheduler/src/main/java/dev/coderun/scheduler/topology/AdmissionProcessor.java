@@ -12,6 +12,7 @@ import dev.coderun.events.StopRun;
 import dev.coderun.events.SubmitRun;
 import dev.coderun.events.Topics;
 import dev.coderun.events.WorkerDirective;
+import dev.coderun.scheduler.admission.ActiveRun;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionDecision;
 import dev.coderun.scheduler.admission.HandleState;
@@ -110,7 +111,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
         List<KeyValue<String, HandleState>> claimed = new ArrayList<>();
         try (KeyValueIterator<String, HandleState> all = stores.handles().all()) {
             all.forEachRemaining(entry -> {
-                if (entry.value.active().values().stream().anyMatch(run -> run.workerId() != null)) {
+                if (entry.value.active().values().stream().anyMatch(ActiveRun::claimed)) {
                     claimed.add(entry);
                 }
             });

@@ -31,7 +31,8 @@ import org.springframework.stereotype.Component;
 /**
  * Executes one taken dispatch from claim to end: publishes {@code RunStarting}, runs the container, publishes
  * {@code RunStarted} once the process runs, streams its output, and publishes exactly one {@code RunFinished} after
- * every output chunk was acknowledged. Never throws: whatever goes wrong ends the run ERRORED.
+ * every output chunk was acknowledged, except for an attempt stopped for a cause the worker does not report
+ * ({@link StopCause#reported()}), which the scheduler settles. Never throws: whatever goes wrong ends the run ERRORED.
  */
 @Component
 public final class RunLifecycle implements DisposableBean {

@@ -29,7 +29,7 @@ import org.springframework.stereotype.Component;
  * runs, so the first heartbeat goes out first, and stops after the last run ended, with a final heartbeat.
  *
  * <p>It also fences the worker ({@link Fence}): while no heartbeat was acknowledged by Kafka for {@code fence-after},
- * every run this worker holds is killed and reported ERRORED ({@code worker_lost}).
+ * every run this worker holds is killed, unreported: the scheduler's lease settles those attempts.
  */
 @Component
 class HeartbeatPublisher implements SmartLifecycle {
