@@ -1,21 +1,15 @@
 package dev.coderun.gateway.runs;
 
-import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.events.CancelRun;
-import dev.coderun.events.RunSpec;
 import dev.coderun.events.RunStatus;
-import dev.coderun.events.SubmitRun;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.auth.Scope;
-import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
-import dev.coderun.gateway.runtimes.RuntimeRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -39,71 +33,23 @@ class RunController {
     private static final Logger log = LoggerFactory.getLogger(RunController.class);
     private static final int MAX_PAGE = 500;
 
-    private final PostgresRuntimeRepository runtimes;
+    private final RunSubmissions submissions;
     private final PostgresRunRepository runs;
     private final KafkaCommandPublisher commands;
-    private final RunRequestValidator validator;
     private final Clock clock = Clock.systemUTC();
 
-    RunController(
-            PostgresRuntimeRepository runtimes,
-            PostgresRunRepository runs,
-            KafkaCommandPublisher commands,
-            RequestLimits limits) {
-        this.runtimes = runtimes;
+    RunController(RunSubmissions submissions, PostgresRunRepository runs, KafkaCommandPublisher commands) {
+        this.submissions = submissions;
         this.runs = runs;
         this.commands = commands;
-        this.validator = new RunRequestValidator(limits);
     }
 
     @PostMapping("/v2/handles/{handle}/code-runs")
     Mono<ResponseEntity<Envelopes.Data<RunRecord>>> submit(
             @PathVariable String handle, @RequestBody SubmitRunRequest request, ServerWebExchange exchange) {
         Caller caller = Caller.of(exchange).require(handle, Scope.RUNS_WRITE);
-        List<FieldViolation> shape = validator.checkShape(request);
-        if (!shape.isEmpty()) {
-            throw ApiException.validation(shape);
-        }
-        return runtimes.find(handle, request.runtimeKey())
-                .switchIfEmpty(Mono.error(() -> ApiException.validation(new FieldViolation(
-                        "runtime_key", "no runtime '" + request.runtimeKey() + "' in handle " + handle, "not_found"))))
-                .flatMap(runtime -> accept(handle, caller, request, runtime))
+        return submissions.submit(handle, caller, request)
                 .map(run -> ResponseEntity.status(HttpStatus.ACCEPTED).body(Envelopes.data(run)));
-    }
-
-    private Mono<RunRecord> accept(String handle, Caller caller, SubmitRunRequest request, RuntimeRecord runtime) {
-        if (!runtime.definition().enabled()) {
-            throw ApiException.conflict("runtime '" + runtime.key() + "' is disabled");
-        }
-        if (!runtime.acceptsRuns()) {
-            throw new ApiException(HttpStatus.CONFLICT, "runtime_not_validated",
-                    "runtime '" + runtime.key() + "' image validation is " + runtime.validation().status()
-                            + "; POST .../validate-image first");
-        }
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        String runId = RunIds.next(now.toEpochMilli()).toString();
-        RunSpec spec = switch (validator.toSpec(
-                request, runId, handle, runtime.snapshot(), runtime.definition().timeoutSeconds(),
-                runtime.definition().maxTimeoutSeconds(), caller.subject(), now)) {
-            case RunRequestValidator.Result.Valid valid -> valid.spec();
-            case RunRequestValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
-        };
-        // Durable in Kafka first: from then on the run exists, whatever happens to this request.
-        return commands.publish(new SubmitRun(spec, now))
-                .then(runs.insertPending(spec, now).onErrorResume(e -> {
-                    log.warn("run {} accepted but its PENDING row was not written; the projector will", runId, e);
-                    return Mono.empty();
-                }))
-                .then(Mono.fromSupplier(() -> pendingView(spec, now)));
-    }
-
-    private static RunRecord pendingView(RunSpec spec, Instant now) {
-        return new RunRecord(
-                UUID.fromString(spec.runId()), spec.handle(), spec.runtime().key(), spec.runtime().version(),
-                spec.name(), spec.command(), spec.args(), spec.env(), spec.cwd(), spec.timeoutSeconds(),
-                spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
-                List.of(RunRecord.Transition.pending(now)), RunRecord.Transition.PENDING_ATTEMPT, null, null, null,
-                null, null, now, null, null, null, now, spec.triggeredBy());
     }
 
     /**

@@ -49,6 +49,16 @@ public record RunRecord(
         }
     }
 
+    /** The record of a run just accepted: PENDING, with its first transition, as the submit answer shows it. */
+    public static RunRecord pending(dev.coderun.events.RunSpec spec, Instant at) {
+        return new RunRecord(
+                UUID.fromString(spec.runId()), spec.handle(), spec.runtime().key(), spec.runtime().version(),
+                spec.name(), spec.command(), spec.args(), spec.env(), spec.cwd(), spec.timeoutSeconds(),
+                spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
+                List.of(Transition.pending(at)), Transition.PENDING_ATTEMPT, null, null, null, null, null, at, null,
+                null, null, at, spec.triggeredBy());
+    }
+
     public RunRecord withTransitions(List<Transition> history) {
         return new RunRecord(id, handle, runtimeKey, runtimeVersion, name, command, args, env, cwd, timeoutSeconds,
                 maxOutputBytes, maxAttempts, labels, status, history, attempt, workerId, exitCode, durationMs,
