@@ -90,6 +90,9 @@ public final class KraftBroker implements AutoCloseable {
         p.put("group.share.session.timeout.ms", "10000");
         p.put("group.share.min.heartbeat.interval.ms", "1000");
         p.put("group.share.heartbeat.interval.ms", "2000");
+        // A worker that acquires a second dispatch without a free slot releases it, and every acquisition counts as a
+        // delivery: allow the most deliveries the broker permits before a dispatch would be archived (default 5).
+        p.put("group.share.delivery.count.limit", "10");
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         p.put("log.retention.hours", "24");
