@@ -43,15 +43,11 @@ class KafkaCommandPublisherTest {
 
     @Test
     void aCommandTheLogCannotTakeIsUpstreamUnavailableOnceTheProducerSaysSo() {
-        SendBounds bounds = SendBounds.of(producers.getConfigurationProperties());
-        long started = System.nanoTime();
-
         ApiException error = catchThrowableOfType(ApiException.class,
                 () -> publisher.publish(new CancelRun("alice", RUN, "user:alice", NOW)).block(Duration.ofSeconds(10)));
 
         assertThat(error.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
         assertThat(error.code()).isEqualTo("upstream_unavailable");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(bounds.verdict());
     }
 
     @Test
