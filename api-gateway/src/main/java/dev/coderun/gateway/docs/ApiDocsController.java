@@ -3,6 +3,7 @@ package dev.coderun.gateway.docs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -44,8 +45,8 @@ class ApiDocsController {
 
     /** The YAML document as JSON; both are read once, at start-up. */
     static byte[] toJson(byte[] yaml) {
-        Map<String, Object> tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(yaml,
-                java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, Object> tree = new Yaml(new SafeConstructor(new LoaderOptions()))
+                .load(new String(yaml, StandardCharsets.UTF_8));
         return JsonMapper.builder().build().writeValueAsBytes(tree);
     }
 

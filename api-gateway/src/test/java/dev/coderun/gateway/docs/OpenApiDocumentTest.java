@@ -39,7 +39,6 @@ import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.ClassPathBeanDefinitionScanner;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.MethodParameter;
-import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.SynthesizingMethodParameter;
 import org.springframework.core.type.filter.AnnotationTypeFilter;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -73,7 +72,8 @@ class OpenApiDocumentTest {
         ClassPathBeanDefinitionScanner scanner = new ClassPathBeanDefinitionScanner(context, false);
         scanner.addIncludeFilter(new AnnotationTypeFilter(RestController.class));
         // Controllers declared inside tests (e.g. RequestBodyLimitTest's echo) are no part of the API.
-        scanner.addExcludeFilter((reader, factory) -> reader.getResource().getURL().toString().contains("/test-classes/"));
+        scanner.addExcludeFilter((reader, factory) ->
+                reader.getResource().getURL().toString().contains("/test-classes/"));
         scanner.scan("dev.coderun.gateway");
         for (String name : context.getBeanDefinitionNames()) {
             BeanDefinition definition = context.getBeanDefinition(name);
@@ -84,7 +84,8 @@ class OpenApiDocumentTest {
         mapping.setApplicationContext(context);
         mapping.afterPropertiesSet();
         handlers = new TreeMap<>();
-        mapping.getHandlerMethods().forEach((info, method) -> routes(info).forEach(route -> handlers.put(route, method)));
+        mapping.getHandlerMethods().forEach((info, method) ->
+                routes(info).forEach(route -> handlers.put(route, method)));
 
         ParseOptions options = new ParseOptions();
         options.setResolveFully(true);
@@ -112,8 +113,8 @@ class OpenApiDocumentTest {
         byte[] json = ApiDocsController.toJson(YAML.getBytes(StandardCharsets.UTF_8));
 
         assertThat(new ObjectMapper().readTree(json)).isEqualTo(new ObjectMapper(new YAMLFactory()).readTree(YAML));
-        assertThat(new OpenAPIV3Parser().readContents(new String(json, StandardCharsets.UTF_8), null, new ParseOptions())
-                .getMessages()).isEmpty();
+        String served = new String(json, StandardCharsets.UTF_8);
+        assertThat(new OpenAPIV3Parser().readContents(served, null, new ParseOptions()).getMessages()).isEmpty();
     }
 
     @Test
@@ -133,7 +134,8 @@ class OpenApiDocumentTest {
             for (MethodParameter parameter : parameters(handler)) {
                 RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
                 if (param != null && !query.contains(name(param.name(), parameter))) {
-                    undocumented.computeIfAbsent(route, r -> new ArrayList<>()).add("query " + name(param.name(), parameter));
+                    undocumented.computeIfAbsent(route, r -> new ArrayList<>())
+                            .add("query " + name(param.name(), parameter));
                 }
                 RequestHeader header = parameter.getParameterAnnotation(RequestHeader.class);
                 if (header != null && !headers.contains(name(header.name(), parameter).toLowerCase(Locale.ROOT))) {
@@ -159,7 +161,8 @@ class OpenApiDocumentTest {
         documentedHandlers().forEach((route, handler) -> {
             Set<String> checked = scopesChecked(classes.get(handler.getBeanType()), handler.getMethod());
             Operation operation = operation(route);
-            Object extension = operation.getExtensions() == null ? null : operation.getExtensions().get(EXTENSION_SCOPE);
+            Object extension = operation.getExtensions() == null
+                    ? null : operation.getExtensions().get(EXTENSION_SCOPE);
             Set<String> documented = extension == null ? Set.of() : Set.of(extension.toString());
             Set<String> secured = operation.getSecurity() == null ? null : operation.getSecurity().stream()
                     .flatMap(requirement -> requirement.values().stream().flatMap(List::stream))
