@@ -1,0 +1,140 @@
+package dev.coderun.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import dev.coderun.client.ApiClient;
+import dev.coderun.client.ApiException;
+import dev.coderun.client.ApiResponse;
+import dev.coderun.client.api.DocsApi;
+import dev.coderun.client.api.RunsApi;
+import dev.coderun.client.api.RuntimesApi;
+import dev.coderun.client.model.ErrorCode;
+import dev.coderun.client.model.ErrorEnvelope;
+import dev.coderun.client.model.Run;
+import dev.coderun.client.model.RunEnvelope;
+import dev.coderun.client.model.RunOutput;
+import dev.coderun.client.model.RunStatus;
+import dev.coderun.client.model.Runtime;
+import dev.coderun.client.model.RuntimeEnvelope;
+import dev.coderun.client.model.RuntimeRequest;
+import dev.coderun.client.model.RuntimeRequestImage;
+import dev.coderun.client.model.RuntimeValidation;
+import dev.coderun.client.model.SubmitRunRequest;
+import dev.coderun.client.model.Transition;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API as a stranger's generated client sees it: every call here goes through the client openapi-generator made
+ * from the gateway's OpenAPI document at build time (java, library native), so a document that does not describe what
+ * the gateway answers fails here, in (de)serialization or in the assertions on the typed models.
+ */
+class GeneratedClientIT {
+
+    private static final Set<RunStatus> TERMINAL = EnumSet.of(RunStatus.SUCCEEDED, RunStatus.FAILED,
+            RunStatus.TIMED_OUT, RunStatus.CANCELLED, RunStatus.ERRORED, RunStatus.REJECTED);
+
+    private static String handle;
+    private static ApiClient client;
+    private static RuntimesApi runtimes;
+    private static RunsApi runs;
+
+    @BeforeAll
+    static void aClientForAFreshHandle() {
+        Stack stack = Stack.get();
+        handle = "gen-" + UUID.randomUUID().toString().substring(0, 8);
+        String token = Api.token(Stack.JWT_SECRET, "user:generated", List.of(handle),
+                "runtimes:read runtimes:write runs:read runs:write");
+        client = new ApiClient();
+        client.updateBaseUri(stack.gatewayUrl);
+        client.setReadTimeout(Duration.ofSeconds(30));
+        // The native library has no auth support of its own; a request interceptor carries the bearer token.
+        client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + token));
+        runtimes = new RuntimesApi(client);
+        runs = new RunsApi(client);
+    }
+
+    @Test
+    void aRuntimeIsCreatedAndValidatedThenARunSucceedsWithItsOutputAndIsListed() throws Exception {
+        String digest = Tenant.digestOf("coderun/busybox", "latest");
+        ApiResponse<RuntimeEnvelope> created = runtimes.putRuntimeWithHttpInfo(handle, "busybox", new RuntimeRequest()
+                .image(new RuntimeRequestImage().uri(Tenant.REGISTRY + "/coderun/busybox").digest(digest)), null);
+
+        assertThat(created.getStatusCode()).isEqualTo(201);
+        assertThat(created.getHeaders()).containsKeys("etag", "x-request-id");
+        Runtime runtime = created.getData().getData();
+        assertThat(runtime.getKey()).isEqualTo("busybox");
+        assertThat(runtime.getVersion()).isEqualTo(1L);
+        assertThat(runtime.getImage().getDigest()).isEqualTo(digest);
+        assertThat(runtime.getValidation().getStatus()).isEqualTo(RuntimeValidation.StatusEnum.UNVALIDATED);
+
+        RuntimeValidation.StatusEnum validated = runtimes.validateRuntimeImage(handle, "busybox")
+                .getData().getValidation().getStatus();
+        if (validated == RuntimeValidation.StatusEnum.VALIDATING) {
+            validated = await("validation").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> runtimes.getRuntime(handle, "busybox").getData().getValidation().getStatus(),
+                            status -> status != RuntimeValidation.StatusEnum.VALIDATING);
+        }
+        assertThat(validated).isEqualTo(RuntimeValidation.StatusEnum.VALID);
+
+        ApiResponse<RunEnvelope> submitted = runs.submitRunWithHttpInfo(handle, new SubmitRunRequest()
+                .runtimeKey("busybox").command("echo hi").labels(Map.of("suite", "generated-client")));
+        assertThat(submitted.getStatusCode()).isEqualTo(202);
+        Run pending = submitted.getData().getData();
+        assertThat(pending.getStatus()).isEqualTo(RunStatus.PENDING);
+        assertThat(pending.getTriggeredBy()).isEqualTo("user:generated");
+
+        Run run = await("run " + pending.getId()).atMost(Tenant.RUN_BOUND).pollInterval(Duration.ofMillis(200))
+                .until(() -> runs.getRun(handle, pending.getId()).getData(), r -> TERMINAL.contains(r.getStatus()));
+        assertThat(run.getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(run.getExitCode()).isZero();
+        assertThat(run.getTerminationReason()).isEqualTo("exited");
+        assertThat(run.getFinishedAt()).isAfterOrEqualTo(run.getStartedAt());
+        assertThat(run.getLabels()).containsEntry("suite", "generated-client");
+        assertThat(run.getTransitions()).extracting(Transition::getStatus).containsExactly(
+                RunStatus.PENDING, RunStatus.QUEUED, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.SUCCEEDED);
+
+        RunOutput output = await("output of " + run.getId()).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> runs.getRunOutput(handle, run.getId()).getData(), RunOutput::getComplete);
+        assertThat(output.getStdout()).isEqualTo("hi\n");
+        assertThat(output.getStderr()).isEmpty();
+        assertThat(output.getStdoutBytes()).isEqualTo(3L);
+        assertThat(output.getStdoutTruncated()).isFalse();
+
+        assertThat(runs.listRuns(handle, RunStatus.SUCCEEDED, "busybox", 10, null).getData())
+                .extracting(Run::getId).contains(run.getId());
+        assertThat(runs.listRuns(handle, RunStatus.FAILED, null, 10, null).getData()).isEmpty();
+    }
+
+    @Test
+    void anErrorArrivesAsTheDocumentedEnvelope() throws Exception {
+        UUID unknown = UUID.randomUUID();
+        ApiException failure = catchThrowableOfType(ApiException.class, () -> runs.getRun(handle, unknown));
+
+        assertThat(failure.getCode()).isEqualTo(404);
+        ErrorEnvelope envelope = client.getObjectMapper().readValue(failure.getResponseBody(), ErrorEnvelope.class);
+        assertThat(envelope.getError().getCode()).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(envelope.getError().getRequestId()).isNotBlank();
+        assertThat(envelope.getError().getDetails()).isEmpty();
+    }
+
+    @Test
+    void theDocumentItselfIsServedAsOpenApi31WithoutAToken() throws Exception {
+        ApiClient anonymous = new ApiClient();
+        anonymous.updateBaseUri(client.getBaseUri());
+
+        Object document = new DocsApi(anonymous).getApiDocs();
+
+        assertThat(document).isInstanceOf(Map.class);
+        assertThat(((Map<?, ?>) document).get("openapi")).isEqualTo("3.1.0");
+    }
+}
