@@ -80,7 +80,8 @@ class StreamController {
      * Every status change of the handle's runs, live, each with the id {@code <partition>-<offset>} of its record on
      * the events topic. With {@code Last-Event-ID} (or {@code last_event_id}), the events after that one are replayed
      * first from Kafka; the live subscription, registered before the replay, takes over after the replay's last
-     * offset, so nothing is missed or sent twice across a reconnect.
+     * offset, so nothing is missed or sent twice across a reconnect. The stream opens with a {@code connected}
+     * comment once it is subscribed (and any Last-Event-ID checked): every event after that moment will be sent.
      */
     @GetMapping("/v2/handles/{handle}/code-runs/events")
     Flux<ServerSentEvent<Object>> handleEvents(
@@ -93,24 +94,26 @@ class StreamController {
         EventId last = raw == null ? null : EventId.parse(raw);
         Flux<ServerSentEvent<Object>> events = Flux.using(() -> hub.subscribeHandle(handle), live -> {
             if (last == null) {
-                return live.records();
+                return Flux.just(StreamEvents.connected()).concatWith(live.records().map(StreamEvents::transition));
             }
             AtomicLong boundary = new AtomicLong(-1);
-            Flux<HubRecord> replayed = Flux.using(() -> {
+            Flux<ServerSentEvent<Object>> replayed = Flux.using(() -> {
                         HandleReplay replay = HandleReplay.open(hub, handle, last, properties.replayTimeout());
                         boundary.set(replay.boundary());
                         return replay;
-                    }, replay -> Flux.<List<HubRecord>>generate(sink -> {
+                    }, replay -> Flux.just(StreamEvents.connected()).concatWith(Flux.<List<HubRecord>>generate(sink -> {
                         List<HubRecord> batch = replay.next();
                         if (batch == null) {
                             sink.complete();
                         } else {
                             sink.next(batch);
                         }
-                    }).concatMapIterable(batch -> batch), HandleReplay::close)
+                    }).concatMapIterable(batch -> batch).map(StreamEvents::transition)), HandleReplay::close)
                     .subscribeOn(Schedulers.boundedElastic());
-            return replayed.concatWith(Flux.defer(() -> live.records().filter(r -> r.offset() > boundary.get())));
-        }, Subscription::close).map(StreamEvents::transition);
+            return replayed.concatWith(Flux.defer(() -> live.records()
+                    .filter(r -> r.offset() > boundary.get())
+                    .map(StreamEvents::transition)));
+        }, Subscription::close);
         return StreamEvents.withKeepAlive(
                 events.onErrorResume(Subscription.Disconnected.class, StreamEvents::disconnected),
                 properties.keepAlive());

@@ -66,6 +66,11 @@ final class StreamEvents {
         };
     }
 
+    /** The comment a handle stream opens with once its subscription is registered. */
+    static ServerSentEvent<Object> connected() {
+        return ServerSentEvent.<Object>builder().comment("connected").build();
+    }
+
     /** The last event of a stream the hub let go of: its name says why, e.g. {@code overflow}. */
     static Flux<ServerSentEvent<Object>> disconnected(Subscription.Disconnected why) {
         return Flux.just(ServerSentEvent.<Object>builder(Map.of("reason", why.getMessage())).event(why.event()).build());
