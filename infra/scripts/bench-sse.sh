@@ -52,7 +52,7 @@ def api(method, p, body=None):
 class Sub:
     def __init__(self):
         self.connected = False; self.ended = False; self.events = 0; self.ids = set(); self.dups = 0
-        self.overflow = False; self.keepalives = 0
+        self.overflow = False; self.keepalives = 0; self.transitions = set(); self.error = None
 
 async def subscribe(s, ready):
     try:
@@ -63,23 +63,42 @@ async def subscribe(s, ready):
         status = await reader.readline()
         if b" 200 " not in status:
             s.ended = True; ready.release(); return
-        while True:
-            line = await reader.readline()
-            if not line:
+        chunked = False
+        while True:  # headers
+            h = await reader.readline()
+            if h in (b"\r\n", b""):
                 break
-            line = line.rstrip(b"\r\n")
-            if line == b":connected":
-                s.connected = True; ready.release()
-            elif line == b":keep-alive":
-                s.keepalives += 1
-            elif line.startswith(b"id:"):
-                i = line[3:].strip()
-                if i in s.ids: s.dups += 1
-                s.ids.add(i); s.events += 1
-            elif line == b"event:overflow":
-                s.overflow = True
-    except Exception:
-        pass
+            chunked |= h.lower().startswith(b"transfer-encoding: chunked")
+        pending = b""
+        while True:
+            if chunked:
+                size = int((await reader.readline()).strip() or b"0", 16)
+                if size == 0:
+                    break
+                pending += await reader.readexactly(size)
+                await reader.readexactly(2)
+            else:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                pending += data
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                if line == b":connected":
+                    s.connected = True; ready.release()
+                elif line == b":keep-alive":
+                    s.keepalives += 1
+                elif line.startswith(b"id:"):
+                    i = line[3:].strip()
+                    if i in s.ids: s.dups += 1
+                    s.ids.add(i); s.events += 1
+                elif line.startswith(b"data:"):
+                    d = json.loads(line[5:])
+                    if "status" in d: s.transitions.add((d["run_id"], d["status"], d["attempt"]))
+                elif line == b"event:overflow":
+                    s.overflow = True
+    except Exception as e:
+        s.error = repr(e)
     finally:
         if not s.connected:
             ready.release()
@@ -113,18 +132,25 @@ async def main():
             await asyncio.sleep(0.2)
     # Every record is terminal: give the streams a moment to deliver the last transitions.
     deadline = time.time() + 30
-    while time.time() < deadline and any(s.events < expected and not s.ended for s in subs):
+    while time.time() < deadline and any(len(s.transitions) < expected and not s.ended for s in subs):
         await asyncio.sleep(0.2)
     runs_s = time.time() - t1
     rss1 = rss_mib()
     counts = [s.events for s in subs]
+    distinct = [len(s.transitions) for s in subs]
     still = sum(1 for s in subs if s.connected and not s.ended)
     print(f"subscribers: {n} opened, {sum(s.connected for s in subs)} connected in {connect_s:.1f} s, "
           f"{still} still connected at the end, {sum(s.overflow for s in subs)} overflowed")
     print(f"runs: {runs} submitted, all terminal; expected events per subscriber (transitions in the records): {expected}")
-    print(f"events per subscriber: min {min(counts)}, median {statistics.median(counts):.0f}, max {max(counts)}; "
-          f"complete {sum(1 for c in counts if c == expected)}/{n}; duplicates {sum(s.dups for s in subs)}; "
-          f"delivered {sum(counts)} events in {runs_s:.1f} s")
+    print(f"distinct (run, status, attempt) per subscriber: min {min(distinct)}, median "
+          f"{statistics.median(distinct):.0f}, max {max(distinct)}; complete {sum(1 for c in distinct if c == expected)}/{n}")
+    print(f"events (records of the events topic) per subscriber: min {min(counts)}, median "
+          f"{statistics.median(counts):.0f}, max {max(counts)}; repeated ids {sum(s.dups for s in subs)}; "
+          f"delivered {sum(counts)} events in {runs_s:.1f} s (more events than transitions = events the producers "
+          f"wrote twice, which the records fold away)")
+    errors = {s.error for s in subs if s.error}
+    if errors:
+        print(f"subscriber errors: {sorted(errors)[:3]}")
     print(f"gateway RSS: {rss0:.0f} MiB before, {rss_connected:.0f} MiB with {n} subscribers, {rss1:.0f} MiB after the runs")
     for t in tasks: t.cancel()
 
