@@ -36,6 +36,8 @@ final class Stack {
     /** The scheduler's per-handle limit in this stack: small, so tests can fill it. */
     static final int MAX_ACTIVE_PER_HANDLE = 3;
     static final int WORKER_SLOTS = 4;
+    /** How long a buffered exec waits for its run in this stack ({@code coderun.exec.max-wait}). */
+    static final Duration EXEC_MAX_WAIT = Duration.ofSeconds(15);
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/";
     private static final String DB_USER = System.getenv().getOrDefault("CODERUN_DB_USER", "coderun");
     private static final String DB_PASSWORD = System.getenv().getOrDefault("CODERUN_DB_PASSWORD", "coderun");
@@ -170,6 +172,8 @@ final class Stack {
                     "--coderun.scheduler.state-dir=" + work.resolve("scheduler-state"),
                     "--coderun.scheduler.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
             case "worker" -> List.of("--coderun.worker.id=" + workerId, "--coderun.worker.slots=" + WORKER_SLOTS);
+            // ExecIT lets a run outlive its request: the exec wait is capped well below the runs' timeouts.
+            case "gateway" -> List.of("--coderun.exec.max-wait=" + EXEC_MAX_WAIT.toSeconds() + "s");
             default -> List.of();
         });
         ProcessBuilder builder = new ProcessBuilder(command)

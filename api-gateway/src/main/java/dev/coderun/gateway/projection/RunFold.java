@@ -15,12 +15,12 @@ import dev.coderun.gateway.runs.RunRecord;
  * Whether an event moves a run's record, decided purely by the one state table: a stale, duplicate or out-of-order
  * event is ignored, so the projection can consume any redelivery safely.
  */
-final class RunFold {
+public final class RunFold {
 
     private RunFold() {}
 
     /** The attempt an event belongs to; the scheduler's own events belong to the run's current attempt. */
-    static int attemptOf(RunEvent event, int currentAttempt) {
+    public static int attemptOf(RunEvent event, int currentAttempt) {
         return switch (event) {
             case RunAccepted ignored -> 0;
             // The attempt the run now waits for: 1 at first, N+1 when the worker holding N was lost. A producer
@@ -34,7 +34,7 @@ final class RunFold {
         };
     }
 
-    static boolean applies(RunStatus current, int currentAttempt, RunEvent event) {
+    public static boolean applies(RunStatus current, int currentAttempt, RunEvent event) {
         return RunStateMachine.accepts(current, currentAttempt, event.status(), attemptOf(event, currentAttempt));
     }
 
@@ -42,7 +42,7 @@ final class RunFold {
      * The history entry an applied event appends. A run is queued for a later attempt only when the worker holding
      * the previous one was lost, so that entry says {@link RunError#WORKER_LOST}.
      */
-    static RunRecord.Transition transitionOf(RunEvent event, int attempt) {
+    public static RunRecord.Transition transitionOf(RunEvent event, int attempt) {
         return switch (event) {
             case RunAccepted accepted -> RunRecord.Transition.pending(accepted.at());
             case RunQueued queued -> new RunRecord.Transition(

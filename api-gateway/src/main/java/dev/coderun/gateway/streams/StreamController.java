@@ -1,0 +1,129 @@
+package dev.coderun.gateway.streams;
+
+import dev.coderun.gateway.api.ApiException;
+import dev.coderun.gateway.auth.Caller;
+import dev.coderun.gateway.auth.Scope;
+import dev.coderun.gateway.runs.PostgresRunRepository;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Server-sent event streams of runs, fed live by the {@link EventHub} (the events and output topics), never by
+ * polling the read model. Every stream sends a keep-alive comment when idle and ends with a named event when the hub
+ * lets go of it ({@code overflow}: the client read too slowly).
+ */
+@RestController
+class StreamController {
+
+    private final EventHub hub;
+    private final PostgresRunRepository runs;
+    private final StreamProperties properties;
+
+    StreamController(EventHub hub, PostgresRunRepository runs, StreamProperties properties) {
+        this.hub = hub;
+        this.runs = runs;
+        this.properties = properties;
+    }
+
+    /**
+     * One run: its transitions so far (its record), then live transitions and output chunks, ending after the
+     * terminal transition and the output chunks its last attempt published (waiting at most
+     * {@code terminal-output-grace} for them). The hub subscription is registered before the record is read, so the
+     * live part starts no later than the history ends; {@link RunTimeline} drops what the history already holds.
+     */
+    @GetMapping("/v2/handles/{handle}/code-runs/{runId}/events")
+    Flux<ServerSentEvent<Object>> runEvents(
+            @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
+        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+        UUID id = parseRunId(runId);
+        Flux<ServerSentEvent<Object>> events = Flux.using(() -> hub.subscribeRun(id.toString()), live -> runs.find(
+                        handle, id)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")))
+                .flatMapMany(record -> {
+                    Flux<ServerSentEvent<Object>> history = Flux.fromIterable(record.transitions())
+                            .map(t -> StreamEvents.transition(id.toString(), t));
+                    if (record.status().isTerminal()) {
+                        return history;
+                    }
+                    RunTimeline timeline = RunTimeline.after(record);
+                    Sinks.Empty<Void> terminal = Sinks.empty();
+                    Flux<ServerSentEvent<Object>> rest = live.records()
+                            .concatMapIterable(r -> timeline.accept(r.message()).stream().toList())
+                            .doOnNext(step -> {
+                                if (timeline.terminal()) {
+                                    terminal.tryEmitEmpty();
+                                }
+                            })
+                            .takeUntil(step -> timeline.complete())
+                            .takeUntilOther(terminal.asMono().then(Mono.delay(properties.terminalOutputGrace())))
+                            .map(StreamEvents::step);
+                    return history.concatWith(rest);
+                }), Subscription::close);
+        return StreamEvents.withKeepAlive(
+                events.onErrorResume(Subscription.Disconnected.class, StreamEvents::disconnected),
+                properties.keepAlive());
+    }
+
+    /**
+     * Every status change of the handle's runs, live, each with the id {@code <partition>-<offset>} of its record on
+     * the events topic. With {@code Last-Event-ID} (or {@code last_event_id}), the events after that one are replayed
+     * first from Kafka; the live subscription, registered before the replay, takes over after the replay's last
+     * offset, so nothing is missed or sent twice across a reconnect. The stream opens with a {@code connected}
+     * comment once it is subscribed (and any Last-Event-ID checked): every event after that moment will be sent.
+     */
+    @GetMapping("/v2/handles/{handle}/code-runs/events")
+    Flux<ServerSentEvent<Object>> handleEvents(
+            @PathVariable String handle,
+            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventIdHeader,
+            @RequestParam(name = "last_event_id", required = false) String lastEventIdParam,
+            ServerWebExchange exchange) {
+        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+        String raw = lastEventIdHeader != null ? lastEventIdHeader : lastEventIdParam;
+        EventId last = raw == null ? null : EventId.parse(raw);
+        Flux<ServerSentEvent<Object>> events = Flux.using(() -> hub.subscribeHandle(handle), live -> {
+            if (last == null) {
+                return Flux.just(StreamEvents.connected()).concatWith(live.records().map(StreamEvents::transition));
+            }
+            AtomicLong boundary = new AtomicLong(-1);
+            Flux<ServerSentEvent<Object>> replayed = Flux.using(() -> {
+                        HandleReplay replay = HandleReplay.open(hub, handle, last, properties.replayTimeout());
+                        boundary.set(replay.boundary());
+                        return replay;
+                    }, replay -> Flux.just(StreamEvents.connected()).concatWith(Flux.<List<HubRecord>>generate(sink -> {
+                        List<HubRecord> batch = replay.next();
+                        if (batch == null) {
+                            sink.complete();
+                        } else {
+                            sink.next(batch);
+                        }
+                    }).concatMapIterable(batch -> batch).map(StreamEvents::transition)), HandleReplay::close)
+                    .subscribeOn(Schedulers.boundedElastic());
+            return replayed.concatWith(Flux.defer(() -> live.records()
+                    .filter(r -> r.offset() > boundary.get())
+                    .map(StreamEvents::transition)));
+        }, Subscription::close);
+        return StreamEvents.withKeepAlive(
+                events.onErrorResume(Subscription.Disconnected.class, StreamEvents::disconnected),
+                properties.keepAlive());
+    }
+
+    private static UUID parseRunId(String runId) {
+        try {
+            return UUID.fromString(runId);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound("run " + runId + " not found");
+        }
+    }
+}
