@@ -170,6 +170,8 @@ final class Stack {
                     "--coderun.scheduler.state-dir=" + work.resolve("scheduler-state"),
                     "--coderun.scheduler.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
             case "worker" -> List.of("--coderun.worker.id=" + workerId, "--coderun.worker.slots=" + WORKER_SLOTS);
+            // The gateway reports the scheduler's limits on GET .../limits: it must be given the same values.
+            case "gateway" -> List.of("--coderun.capacity.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
             default -> List.of();
         });
         ProcessBuilder builder = new ProcessBuilder(command)
