@@ -26,7 +26,7 @@ JAR=$(compgen -G "$ROOT/api-gateway/target/api-gateway-*-exec.jar" | head -1 || 
 [[ -n $JAR ]] || { echo "no gateway jar: run ./mvnw -B -o package -DskipTests first" >&2; exit 1; }
 
 GW_PID=
-cleanup() { [[ -n $GW_PID ]] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null; rm -rf "$WORK"; }
+cleanup() { if [[ -n $GW_PID ]]; then kill "$GW_PID" 2>/dev/null; wait "$GW_PID" 2>/dev/null || true; fi; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 echo "database $DB: recreating"
