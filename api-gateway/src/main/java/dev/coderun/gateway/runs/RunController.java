@@ -79,7 +79,8 @@ class RunController {
         return runs.outputState(handle, parseRunId(runId))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")))
                 .flatMap(run -> runs.output(run).map(out -> {
-                    boolean nothingProduced = out.stdout().isEmpty() && out.stderr().isEmpty();
+                    // Produced, not retained: a run whose output was all cut by max_output_bytes 0 still produced some.
+                    boolean nothingProduced = out.stdoutBytes() == 0 && out.stderrBytes() == 0;
                     if (run.status().isTerminal() && run.error() != null && nothingProduced) {
                         throw ApiException.withExtra(HttpStatus.CONFLICT, "output_unavailable",
                                 "run " + run.id() + " ended " + run.status() + " without output: "
