@@ -58,7 +58,8 @@ public final class GatewayFixtures {
     /** The {@code echo hi} run of handle {@code alice} as the read model shows it in {@code status}. */
     public static RunRecord aRunRecord(RunStatus status) {
         return new RunRecord(
-                RUN_ID, "alice", "busybox", 3, null, "echo hi", List.of(), Map.of(), null, 300, 1048576, 1, Map.of(),
+                RUN_ID, "alice", "busybox", 3, null, "echo hi", List.of(), Map.of(), "", null, 300, 1048576, 1,
+                Map.of(),
                 status, List.of(RunRecord.Transition.pending(NOW)), status == RunStatus.PENDING ? 0 : 1, null, null,
                 null, null, null, NOW, null, null, null, NOW, "user:alice");
     }

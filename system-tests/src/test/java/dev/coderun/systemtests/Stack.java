@@ -172,8 +172,10 @@ final class Stack {
                     "--coderun.scheduler.state-dir=" + work.resolve("scheduler-state"),
                     "--coderun.scheduler.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
             case "worker" -> List.of("--coderun.worker.id=" + workerId, "--coderun.worker.slots=" + WORKER_SLOTS);
-            // ExecIT lets a run outlive its request: the exec wait is capped well below the runs' timeouts.
-            case "gateway" -> List.of("--coderun.exec.max-wait=" + EXEC_MAX_WAIT.toSeconds() + "s");
+            // ExecIT lets a run outlive its request: the exec wait is capped well below the runs' timeouts. The gateway
+            // reports the scheduler's limits on GET .../limits: it must be given the same values.
+            case "gateway" -> List.of("--coderun.exec.max-wait=" + EXEC_MAX_WAIT.toSeconds() + "s",
+                    "--coderun.capacity.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
             default -> List.of();
         });
         ProcessBuilder builder = new ProcessBuilder(command)

@@ -28,6 +28,12 @@ public class PostgresRunRepository {
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
+    /** Every column of {@code runs} a listing reads: all but {@code stdin}. */
+    private static final String LIST_COLUMNS = """
+            id, handle, runtime_key, runtime_version, name, command, args, env, cwd, timeout_seconds, max_output_bytes,
+            max_attempts, labels, triggered_by, status, attempt, worker_id, exit_code, duration_ms, termination_reason,
+            error_code, error_message, created_at, queued_at, started_at, finished_at, updated_at""";
+
     private final DatabaseClient db;
     private final JsonMapper json;
 
@@ -40,10 +46,10 @@ public class PostgresRunRepository {
     public Mono<Void> insertPending(RunSpec spec, Instant at) {
         UUID id = UUID.fromString(spec.runId());
         Mono<Long> run = nullable(nullable(db.sql("""
-                insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, cwd,
+                insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd,
                   timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
                   updated_at)
-                values (:id, :handle, :runtime_key, :runtime_version, :name, :command, :args, :env, :cwd,
+                values (:id, :handle, :runtime_key, :runtime_version, :name, :command, :args, :env, :stdin, :cwd,
                   :timeout_seconds, :max_output_bytes, :max_attempts, :labels, :triggered_by, :status, :attempt,
                   :created_at, :created_at)
                 on conflict (id) do nothing
@@ -55,6 +61,7 @@ public class PostgresRunRepository {
                 .bind("command", spec.command())
                 .bind("args", Json.of(json.writeValueAsString(spec.args())))
                 .bind("env", Json.of(json.writeValueAsString(spec.env())))
+                .bind("stdin", ByteBuffer.wrap(spec.stdin().getBytes(StandardCharsets.UTF_8)))
                 .bind("timeout_seconds", spec.timeoutSeconds())
                 .bind("max_output_bytes", spec.maxOutputBytes())
                 .bind("max_attempts", spec.maxAttempts())
@@ -105,35 +112,62 @@ public class PostgresRunRepository {
         return db.sql("select * from runs where id = :id and handle = :handle")
                 .bind("id", id)
                 .bind("handle", handle)
-                .map(this::readRow)
+                .map(row -> readRow(row, true))
                 .one()
                 .zipWith(transitions, RunRecord::withTransitions);
     }
 
-    /** Newest first; {@code before} is the keyset cursor (created_at, id) of the last run of the previous page. */
-    Flux<RunRecord> list(String handle, RunStatus status, String runtimeKey, Cursor before, int limit) {
-        StringBuilder sql = new StringBuilder("select * from runs where handle = :handle");
-        if (status != null) {
+    /**
+     * One page of the handle's runs, newest first (created_at, then id, descending), narrowed by every filter of the
+     * query; {@code limit} rows at most. The columns but {@code stdin}, which a listing leaves out (null): it may be
+     * up to a MiB per run. Each filter is a plain predicate on an indexed column (V3 adds the indexes), so the
+     * planner walks the newest-first index of the handle (or of its status or runtime) or, for labels, the GIN index.
+     */
+    Flux<RunRecord> list(String handle, RunListQuery query, int limit) {
+        StringBuilder sql = new StringBuilder("select " + LIST_COLUMNS + " from runs where handle = :handle");
+        Map<String, Object> binds = new java.util.LinkedHashMap<>();
+        binds.put("handle", handle);
+        if (query.status() != null) {
             sql.append(" and status = :status");
+            binds.put("status", query.status().name());
         }
-        if (runtimeKey != null) {
+        if (query.runtimeKey() != null) {
             sql.append(" and runtime_key = :runtime_key");
+            binds.put("runtime_key", query.runtimeKey());
         }
-        if (before != null) {
+        if (!query.labelValues().isEmpty()) {
+            Map<String, String> object = query.labelObject();
+            if (object == null) {
+                return Flux.empty();
+            }
+            sql.append(" and labels @> :label_values");
+            binds.put("label_values", Json.of(json.writeValueAsString(object)));
+        }
+        if (!query.labelKeys().isEmpty()) {
+            // ?& (has all these keys) is an operator, not a placeholder: the named-parameter parser skips it.
+            sql.append(" and labels ?& :label_keys");
+            binds.put("label_keys", query.labelKeys().toArray(String[]::new));
+        }
+        if (query.createdAfter() != null) {
+            sql.append(" and created_at > :created_after");
+            binds.put("created_after", query.createdAfter().atOffset(ZoneOffset.UTC));
+        }
+        if (query.createdBefore() != null) {
+            sql.append(" and created_at < :created_before");
+            binds.put("created_before", query.createdBefore().atOffset(ZoneOffset.UTC));
+        }
+        if (query.before() != null) {
             sql.append(" and (created_at, id) < (:before_at, :before_id)");
+            binds.put("before_at", query.before().createdAt().atOffset(ZoneOffset.UTC));
+            binds.put("before_id", query.before().id());
         }
         sql.append(" order by created_at desc, id desc limit :limit");
-        DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString()).bind("handle", handle).bind("limit", limit);
-        if (status != null) {
-            spec = spec.bind("status", status.name());
+        binds.put("limit", limit);
+        DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString());
+        for (Map.Entry<String, Object> bind : binds.entrySet()) {
+            spec = spec.bind(bind.getKey(), bind.getValue());
         }
-        if (runtimeKey != null) {
-            spec = spec.bind("runtime_key", runtimeKey);
-        }
-        if (before != null) {
-            spec = spec.bind("before_at", before.createdAt().atOffset(ZoneOffset.UTC)).bind("before_id", before.id());
-        }
-        return spec.map(this::readRow).all();
+        return spec.map(row -> readRow(row, false)).all();
     }
 
     /** What the output route needs of a run, read in one query; empty when the handle has no such run. */
@@ -210,10 +244,7 @@ public class PostgresRunRepository {
             boolean stderrTruncated,
             int chunks) {}
 
-    /** A position in the newest-first listing. */
-    record Cursor(Instant createdAt, UUID id) {}
-
-    private RunRecord readRow(Readable row) {
+    private RunRecord readRow(Readable row, boolean withStdin) {
         String errorCode = row.get("error_code", String.class);
         return new RunRecord(
                 row.get("id", UUID.class),
@@ -224,6 +255,7 @@ public class PostgresRunRepository {
                 row.get("command", String.class),
                 json.readValue(row.get("args", Json.class).asString(), STRING_LIST),
                 json.readValue(row.get("env", Json.class).asString(), STRING_MAP),
+                withStdin ? utf8(row.get("stdin", ByteBuffer.class)) : null,
                 row.get("cwd", String.class),
                 row.get("timeout_seconds", Integer.class),
                 row.get("max_output_bytes", Long.class),
@@ -243,6 +275,10 @@ public class PostgresRunRepository {
                 instant(row, "finished_at"),
                 instant(row, "updated_at"),
                 row.get("triggered_by", String.class));
+    }
+
+    private static String utf8(ByteBuffer bytes) {
+        return StandardCharsets.UTF_8.decode(bytes).toString();
     }
 
     private static Instant instant(Readable row, String column) {

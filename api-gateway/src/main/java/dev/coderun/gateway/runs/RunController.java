@@ -4,13 +4,9 @@ import dev.coderun.events.CancelRun;
 import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
-import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.auth.Scope;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -21,7 +17,6 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -31,7 +26,6 @@ import reactor.core.publisher.Mono;
 class RunController {
 
     private static final Logger log = LoggerFactory.getLogger(RunController.class);
-    private static final int MAX_PAGE = 500;
 
     private final RunSubmissions submissions;
     private final PostgresRunRepository runs;
@@ -85,7 +79,8 @@ class RunController {
         return runs.outputState(handle, parseRunId(runId))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")))
                 .flatMap(run -> runs.output(run).map(out -> {
-                    boolean nothingProduced = out.stdout().isEmpty() && out.stderr().isEmpty();
+                    // Produced, not retained: a run whose output was all cut by max_output_bytes 0 still produced some.
+                    boolean nothingProduced = out.stdoutBytes() == 0 && out.stderrBytes() == 0;
                     if (run.status().isTerminal() && run.error() != null && nothingProduced) {
                         throw ApiException.withExtra(HttpStatus.CONFLICT, "output_unavailable",
                                 "run " + run.id() + " ended " + run.status() + " without output: "
@@ -99,24 +94,16 @@ class RunController {
     /** What an output_unavailable error says about the run. */
     record ErroredRun(UUID id, RunStatus status, dev.coderun.events.RunError error) {}
 
+    /** Newest first, narrowed by the filters {@link RunListQuery} reads from the query string; keyset pages. */
     @GetMapping("/v2/handles/{handle}/code-runs")
-    Mono<Envelopes.Page<RunRecord>> list(
-            @PathVariable String handle,
-            @RequestParam(name = "status", required = false) String status,
-            @RequestParam(name = "runtime_key", required = false) String runtimeKey,
-            @RequestParam(name = "limit", defaultValue = "50") int limit,
-            @RequestParam(name = "cursor", required = false) String cursor,
-            ServerWebExchange exchange) {
+    Mono<Envelopes.Page<RunRecord>> list(@PathVariable String handle, ServerWebExchange exchange) {
         Caller.of(exchange).require(handle, Scope.RUNS_READ);
-        if (limit < 1 || limit > MAX_PAGE) {
-            throw ApiException.validation(FieldViolation.outOfRange("limit", "must be between 1 and " + MAX_PAGE));
-        }
-        RunStatus wanted = parseStatus(status);
-        PostgresRunRepository.Cursor before = cursor == null ? null : decodeCursor(cursor);
-        return runs.list(handle, wanted, runtimeKey, before, limit + 1).collectList().map(page -> {
+        RunListQuery query = RunListQuery.parse(exchange.getRequest().getQueryParams());
+        int limit = query.limit();
+        return runs.list(handle, query, limit + 1).collectList().map(page -> {
             boolean more = page.size() > limit;
             List<RunRecord> shown = more ? page.subList(0, limit) : page;
-            return new Envelopes.Page<>(shown, more ? encodeCursor(shown.getLast()) : null);
+            return new Envelopes.Page<>(shown, more ? cursorAfter(shown.getLast()) : null);
         });
     }
 
@@ -134,28 +121,7 @@ class RunController {
         }
     }
 
-    private static RunStatus parseStatus(String status) {
-        if (status == null) {
-            return null;
-        }
-        try {
-            return RunStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.validation(FieldViolation.invalid("status", "unknown status '" + status + "'"));
-        }
-    }
-
-    private static String encodeCursor(RunRecord last) {
-        String raw = last.createdAt().toString() + "|" + last.id();
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static PostgresRunRepository.Cursor decodeCursor(String cursor) {
-        try {
-            String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|");
-            return new PostgresRunRepository.Cursor(Instant.parse(parts[0]), UUID.fromString(parts[1]));
-        } catch (RuntimeException e) {
-            throw ApiException.validation(FieldViolation.invalid("cursor", "not a cursor this API issued"));
-        }
+    private static String cursorAfter(RunRecord last) {
+        return new RunListQuery.Cursor(last.createdAt(), last.id()).encode();
     }
 }

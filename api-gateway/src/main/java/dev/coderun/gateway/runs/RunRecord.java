@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** A run as the read model holds it and the API shows it. stdin is not echoed back. */
+/**
+ * A run as the read model holds it and the API shows it: every run field of SPEC §3. {@code stdin} is null in a
+ * listing (it may be up to a MiB per run); a single run's record and the submit answer carry it.
+ */
 public record RunRecord(
         UUID id,
         String handle,
@@ -17,6 +20,7 @@ public record RunRecord(
         String command,
         List<String> args,
         Map<String, String> env,
+        String stdin,
         String cwd,
         int timeoutSeconds,
         long maxOutputBytes,
@@ -53,15 +57,15 @@ public record RunRecord(
     public static RunRecord pending(dev.coderun.events.RunSpec spec, Instant at) {
         return new RunRecord(
                 UUID.fromString(spec.runId()), spec.handle(), spec.runtime().key(), spec.runtime().version(),
-                spec.name(), spec.command(), spec.args(), spec.env(), spec.cwd(), spec.timeoutSeconds(),
+                spec.name(), spec.command(), spec.args(), spec.env(), spec.stdin(), spec.cwd(), spec.timeoutSeconds(),
                 spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
                 List.of(Transition.pending(at)), Transition.PENDING_ATTEMPT, null, null, null, null, null, at, null,
                 null, null, at, spec.triggeredBy());
     }
 
     public RunRecord withTransitions(List<Transition> history) {
-        return new RunRecord(id, handle, runtimeKey, runtimeVersion, name, command, args, env, cwd, timeoutSeconds,
-                maxOutputBytes, maxAttempts, labels, status, history, attempt, workerId, exitCode, durationMs,
+        return new RunRecord(id, handle, runtimeKey, runtimeVersion, name, command, args, env, stdin, cwd,
+                timeoutSeconds, maxOutputBytes, maxAttempts, labels, status, history, attempt, workerId, exitCode, durationMs,
                 terminationReason, error, createdAt, queuedAt, startedAt, finishedAt, updatedAt, triggeredBy);
     }
 }

@@ -2,7 +2,10 @@ package dev.coderun.gateway.runtimes;
 
 /**
  * An image uri split the way Docker reads it: {@code [registry/]repository[:tag]}. The first path component is a
- * registry when it has a dot or a port or is {@code localhost}; no tag means {@code latest}.
+ * registry when it has a dot or a port or is {@code localhost}.
+ *
+ * @param tag the uri's tag, or null when it has none. Runs always start {@code uri@digest}, so the tag names nothing a
+ *     run uses: validation resolves the pinned digest, and reads the tag only to explain a digest it did not find
  */
 public record ImageReference(String registry, String repository, String tag) {
 
@@ -17,7 +20,7 @@ public record ImageReference(String registry, String repository, String tag) {
                 rest = uri.substring(slash + 1);
             }
         }
-        String tag = "latest";
+        String tag = null;
         int colon = rest.lastIndexOf(':');
         if (colon > rest.lastIndexOf('/')) {
             tag = rest.substring(colon + 1);

@@ -112,6 +112,11 @@ public final class RuntimeValidator {
                 request.maxActiveRuns(), request.enabled() == null || request.enabled()));
     }
 
+    /** Whether {@code key} is a well-formed label key; run listings filter on such keys. */
+    public static boolean isLabelKey(String key) {
+        return LABEL_KEY.matcher(key).matches();
+    }
+
     /** Shared with run validation: names, counts and sizes of environment variables. */
     public static void checkEnv(String field, Map<String, String> env, RequestLimits limits, List<FieldViolation> errors) {
         if (env.size() > limits.maxEnvEntries()) {

@@ -44,10 +44,16 @@ class RunRequestValidatorTest {
                 .containsExactlyInAnyOrder(FieldViolation.required("runtime_key"), FieldViolation.required("command"));
     }
 
+    // Seed 003's rule, which SPEC §3 keeps for an optional name: 8-255 characters of ^[a-zA-Z0-9_\-\.]+$.
     @ParameterizedTest(name = "name \"{0}\" is accepted")
-    @ValueSource(strings = {"nightly-1", "build.2026_11", "ABCDEFGH"})
+    @ValueSource(strings = {"nightly-1", "build.2026_11", "ABCDEFGH", "12345678", "........", "--------", "________"})
     void namesOfEightOrMoreSafeCharactersAreAccepted(String name) {
         assertThat(validator.checkShape(aRunRequest().name(name).build())).isEmpty();
+    }
+
+    @Test
+    void aRunWithoutANameIsAccepted() {
+        assertThat(validator.checkShape(aRunRequest().name(null).build())).isEmpty();
     }
 
     @Test
@@ -58,7 +64,9 @@ class RunRequestValidatorTest {
     }
 
     @ParameterizedTest(name = "name \"{0}\" is refused")
-    @ValueSource(strings = {"", "short", "has space here", "slash/in/name", "ünïcödé-name", "semi;colon;"})
+    @ValueSource(strings = {"", "short", "has space here", "slash/in/name", "ünïcödé-name", "semi;colon;",
+        "nightly-build\n", "nightly\u0000build", "tab\there-x", "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668",
+        "\uFF21\uFF22\uFF23\uFF24\uFF25\uFF26\uFF27\uFF28", "name+plus", "name:colon", "ab\u00A0cdefgh"})
     void namesWithUnsafeCharactersOrTooShortAreRefused(String name) {
         assertThat(validator.checkShape(aRunRequest().name(name).build()))
                 .singleElement()
