@@ -28,7 +28,7 @@ public final class GatewayFixtures {
 
     /** {@code coderun.limits.*} with its documented defaults. */
     public static RequestLimits defaultLimits() {
-        return new RequestLimits(3600, 1048576, 16777216, 1048576, 128, 32768, 1024, 64, 65536, 5, 2097152);
+        return RequestLimits.defaults();
     }
 
     /** The smallest valid runtime body: an image and nothing else, so every default applies. */

@@ -54,6 +54,8 @@ final class Stack {
     private final int gatewayPort;
     private final Map<String, Process> services = new LinkedHashMap<>();
     private final Map<String, Integer> launches = new HashMap<>();
+    /** Ports of gateways started next to the main one ({@link #startAnotherGateway}), by service name. */
+    private final Map<String, Integer> gatewayPorts = new HashMap<>();
 
     private Stack(Path work, Path logs, KraftBroker broker, String database, int gatewayPort) {
         this.work = work;
@@ -93,7 +95,7 @@ final class Stack {
         stack.launch("scheduler");
         stack.launch("worker");
         stack.launch("gateway");
-        stack.awaitGatewayHealthy();
+        stack.awaitGatewayHealthy(stack.gatewayUrl);
         stack.awaitStarted("scheduler");
         stack.awaitStarted("worker");
         return stack;
@@ -120,10 +122,33 @@ final class Stack {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (service.equals("gateway")) {
-            awaitGatewayHealthy();
+        if (service.startsWith("gateway")) {
+            awaitGatewayHealthy(gatewayUrl);
         }
         awaitStarted(service);
+    }
+
+    /**
+     * Starts one more gateway process, {@code name} (e.g. {@code gateway-2}), on its own port against the same Kafka
+     * and database (its projector joins the same consumer group); answers its base URL once it is healthy. It stops
+     * with the stack, or with {@link #kill}.
+     */
+    synchronized String startAnotherGateway(String name) {
+        try {
+            gatewayPorts.put(name, freePort());
+            launch(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String url = "http://127.0.0.1:" + gatewayPorts.get(name);
+        awaitGatewayHealthy(url);
+        awaitStarted(name);
+        return url;
+    }
+
+    /** A JDBC connection to the stack's database, for tests that count what the read model holds. */
+    java.sql.Connection database() throws SQLException {
+        return DriverManager.getConnection(DB_URL + database, DB_USER, DB_PASSWORD);
     }
 
     /** Stops the Kafka broker; {@link #startBroker()} starts it again on the same port with the same data. */
@@ -157,7 +182,7 @@ final class Stack {
 
     private void launch(String service) throws IOException {
         launches.merge(service, 1, Integer::sum);
-        String module = service.equals("gateway") ? "api-gateway" : service;
+        String module = service.startsWith("gateway") ? "api-gateway" : service;
         Path root = Path.of(System.getProperty("coderun.root", ".."));
         String version = System.getProperty("coderun.version", "0.1.0-SNAPSHOT");
         Path jar = root.resolve(module).resolve("target").resolve(module + "-" + version + "-exec.jar");
@@ -184,11 +209,12 @@ final class Stack {
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         builder.environment().put("CODERUN_JWT_SECRET", JWT_SECRET);
         builder.environment().put("CODERUN_DB_NAME", database);
-        builder.environment().put("CODERUN_GATEWAY_PORT", String.valueOf(gatewayPort));
+        builder.environment().put(
+                "CODERUN_GATEWAY_PORT", String.valueOf(gatewayPorts.getOrDefault(service, gatewayPort)));
         services.put(service, builder.start());
     }
 
-    private void awaitGatewayHealthy() {
+    private void awaitGatewayHealthy(String gatewayUrl) {
         HttpClient http = HttpClient.newHttpClient();
         await("gateway health").atMost(START_BOUND).pollInterval(Duration.ofMillis(500)).until(() -> {
             failIfAnyExited();

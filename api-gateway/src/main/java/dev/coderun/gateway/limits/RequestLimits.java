@@ -1,6 +1,11 @@
 package dev.coderun.gateway.limits;
 
 import dev.coderun.events.Topics;
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -12,7 +17,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxMaxOutputBytes the most a run may ask to retain per stream
  * @param maxAttempts the most attempts a run may ask for (re-attempts only happen when a worker is lost)
  * @param maxRunRequestBytes the largest request body (413 over it); at most {@link Topics#MAX_RUN_REQUEST_BYTES},
- *     the size every Kafka bound is derived from, so an accepted request always fits in a message
+ *     the size every Kafka bound is derived from, so an accepted request always fits in a message. A batch item is
+ *     held to it too, measured as the item's canonical JSON
+ * @param maxBatchItems the most runs one {@code POST .../code-runs/batch} may carry (422 over it)
+ * @param maxBatchRequestBytes the largest batch body (413 over it); only the batch route reads a body this large
+ * @param maxIdempotencyKeyChars the longest {@code Idempotency-Key} (printable ASCII)
+ * @param maxEnvTotalBytes all names and values of a run's or runtime's {@code env} together
+ * @param maxCwdChars the longest {@code cwd}
+ * @param maxLabelValueChars the longest label value
+ * @param maxImageUriChars the longest runtime {@code image.uri}
+ * @param maxDisplayNameChars the longest runtime {@code display_name}
+ * @param maxDescriptionChars the longest runtime {@code description}
+ * @param maxCpuCores the most CPU cores a runtime may ask for
+ * @param minMemoryMb the least memory a runtime may ask for
+ * @param maxMemoryMb the most memory a runtime may ask for
+ * @param maxPidsLimit the highest pids limit a runtime may ask for
+ * @param maxPageSize the most items one list page may ask for ({@code limit})
  */
 @ConfigurationProperties("coderun.limits")
 public record RequestLimits(
@@ -26,14 +46,55 @@ public record RequestLimits(
         @DefaultValue("64") int maxLabels,
         @DefaultValue("65536") int maxCommandBytes,
         @DefaultValue("5") int maxAttempts,
-        @DefaultValue("2097152") int maxRunRequestBytes) {
+        @DefaultValue("2097152") int maxRunRequestBytes,
+        @DefaultValue("1000") int maxBatchItems,
+        @DefaultValue("33554432") int maxBatchRequestBytes,
+        @DefaultValue("255") int maxIdempotencyKeyChars,
+        @DefaultValue("262144") int maxEnvTotalBytes,
+        @DefaultValue("4096") int maxCwdChars,
+        @DefaultValue("255") int maxLabelValueChars,
+        @DefaultValue("512") int maxImageUriChars,
+        @DefaultValue("255") int maxDisplayNameChars,
+        @DefaultValue("4096") int maxDescriptionChars,
+        @DefaultValue("64") double maxCpuCores,
+        @DefaultValue("16") int minMemoryMb,
+        @DefaultValue("65536") int maxMemoryMb,
+        @DefaultValue("32768") int maxPidsLimit,
+        @DefaultValue("500") int maxPageSize) {
 
     public RequestLimits {
+        if (maxBatchItems < 1 || maxBatchRequestBytes < maxRunRequestBytes) {
+            throw new IllegalArgumentException("coderun.limits.max-batch-items must be at least 1 and"
+                    + " coderun.limits.max-batch-request-bytes at least max-run-request-bytes");
+        }
         if (maxRunRequestBytes <= 0 || maxRunRequestBytes > Topics.MAX_RUN_REQUEST_BYTES) {
             throw new IllegalArgumentException("coderun.limits.max-run-request-bytes is " + maxRunRequestBytes
                     + "; it must be between 1 and " + Topics.MAX_RUN_REQUEST_BYTES
                     + " (Topics.MAX_RUN_REQUEST_BYTES: every Kafka size bound is derived from it, so a larger request"
                     + " might not fit in a message)");
+        }
+    }
+
+    /** Every limit at its documented default, as {@code coderun.limits.*} binds it when nothing is set. */
+    public static RequestLimits defaults() {
+        return of(Map.of());
+    }
+
+    /** The defaults with some settings changed, named as in configuration ({@code max-run-request-bytes}). */
+    public static RequestLimits of(Map<String, String> settings) {
+        Map<String, String> prefixed = new HashMap<>();
+        settings.forEach((name, value) -> prefixed.put("coderun.limits." + name, value));
+        try {
+            return new Binder(new MapConfigurationPropertySource(prefixed))
+                    .bindOrCreate("coderun.limits", RequestLimits.class);
+        } catch (BindException e) {
+            // The constructor's own refusal, not the binder's wrapping of it.
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                if (cause instanceof IllegalArgumentException refused) {
+                    throw refused;
+                }
+            }
+            throw e;
         }
     }
 }

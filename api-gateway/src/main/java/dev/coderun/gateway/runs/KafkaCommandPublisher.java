@@ -4,7 +4,11 @@ import dev.coderun.events.MessageSerde;
 import dev.coderun.events.RunCommand;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
@@ -26,6 +30,9 @@ import reactor.core.scheduler.Schedulers;
 class KafkaCommandPublisher {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaCommandPublisher.class);
+
+    /** Marks a command the broker acknowledged. */
+    private static final Object DURABLE = new Object();
 
     private final KafkaTemplate<String, byte[]> kafka;
     private final SendBounds bounds;
@@ -63,6 +70,85 @@ class KafkaCommandPublisher {
                     command.getClass().getSimpleName(), rootCause(e).toString());
             return ApiException.upstreamUnavailable("the command log is unavailable; nothing was accepted");
         });
+    }
+
+    /**
+     * Sends every command without waiting for one before the next, then waits for all of them: the answer lists, in
+     * order, {@code null} for a command durable in Kafka and the error the single {@link #publish} would have given for
+     * one that is not. The same bounds hold as for one command: the sends start within {@link SendBounds#verdict()} or
+     * none is made, and once started only the producer's verdicts answer.
+     */
+    Mono<List<ApiException>> publishAll(List<? extends RunCommand> commands) {
+        int n = commands.size();
+        AtomicReferenceArray<Object> outcomes = new AtomicReferenceArray<>(n);
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            RunCommand command = commands.get(i);
+            byte[] bytes = MessageSerde.toBytes(command);
+            if (bytes.length > Topics.MAX_MESSAGE_BYTES) {
+                outcomes.set(i, tooLarge(command));
+                records.add(null);
+            } else {
+                records.add(new ProducerRecord<>(Topics.COMMANDS, command.handle(), bytes));
+            }
+        }
+        AtomicBoolean claimed = new AtomicBoolean();
+        Mono<Void> send = Mono.defer(() -> {
+                    if (!claimed.compareAndSet(false, true)) {
+                        return Mono.<Void>never();
+                    }
+                    List<CompletableFuture<?>> pending = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        if (records.get(i) == null) {
+                            continue;
+                        }
+                        int index = i;
+                        CompletableFuture<?> sent;
+                        try {
+                            sent = kafka.send(records.get(i));
+                        } catch (RuntimeException e) {
+                            sent = CompletableFuture.failedFuture(e);
+                        }
+                        pending.add(sent.handle((result, failure) -> {
+                            outcomes.compareAndSet(index, null, failure == null ? DURABLE : failure);
+                            return null;
+                        }));
+                    }
+                    return Mono.fromFuture(CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)))
+                            .timeout(bounds.afterSendReturned())
+                            .onErrorComplete()
+                            .then();
+                })
+                .subscribeOn(Schedulers.boundedElastic());
+        Mono<Void> neverStarted = Mono.delay(bounds.verdict())
+                .flatMap(tick -> claimed.compareAndSet(false, true) ? Mono.<Void>empty() : Mono.<Void>never());
+        return Mono.firstWithSignal(send, neverStarted).then(Mono.fromSupplier(() -> {
+            List<ApiException> answer = new ArrayList<>(n);
+            int failed = 0;
+            Throwable firstFailure = null;
+            for (int i = 0; i < n; i++) {
+                Object outcome = outcomes.get(i);
+                if (outcome == DURABLE) {
+                    answer.add(null);
+                } else if (outcome instanceof ApiException refused) {
+                    answer.add(refused);
+                } else if (outcome instanceof Throwable failure && causedBy(failure, RecordTooLargeException.class)) {
+                    answer.add(tooLarge(commands.get(i)));
+                } else {
+                    // Failed, or no verdict within the bound (a producer overrunning its own timeouts).
+                    failed++;
+                    firstFailure = firstFailure != null ? firstFailure
+                            : outcome instanceof Throwable failure ? rootCause(failure)
+                            : new IllegalStateException("no verdict from the producer in time");
+                    answer.add(ApiException.upstreamUnavailable(
+                            "the command log is unavailable; this run was not accepted"));
+                }
+            }
+            if (failed > 0) {
+                log.warn("{} of {} commands not accepted by the command log: {}", failed, n, firstFailure.toString());
+            }
+            return answer;
+        }));
     }
 
     private static ApiException tooLarge(RunCommand command) {

@@ -77,6 +77,92 @@ public class PostgresRunRepository {
     }
 
     /**
+     * {@link #insertPending} for many runs in one statement: each run PENDING with its first transition at
+     * {@code at}; runs already there (the projector was quicker) are left as they are.
+     */
+    public Mono<Void> insertPendingAll(List<RunSpec> specs, Instant at) {
+        if (specs.isEmpty()) {
+            return Mono.empty();
+        }
+        int n = specs.size();
+        UUID[] ids = new UUID[n];
+        String[] handles = new String[n];
+        String[] runtimeKeys = new String[n];
+        Long[] runtimeVersions = new Long[n];
+        String[] names = new String[n];
+        String[] commands = new String[n];
+        String[] args = new String[n];
+        String[] envs = new String[n];
+        String[] cwds = new String[n];
+        Integer[] timeouts = new Integer[n];
+        Long[] maxOutputs = new Long[n];
+        Integer[] maxAttempts = new Integer[n];
+        String[] labels = new String[n];
+        String[] triggeredBy = new String[n];
+        String[] createdAt = new String[n];
+        for (int i = 0; i < n; i++) {
+            RunSpec spec = specs.get(i);
+            ids[i] = UUID.fromString(spec.runId());
+            handles[i] = spec.handle();
+            runtimeKeys[i] = spec.runtime().key();
+            runtimeVersions[i] = spec.runtime().version();
+            names[i] = spec.name();
+            commands[i] = spec.command();
+            args[i] = json.writeValueAsString(spec.args());
+            envs[i] = json.writeValueAsString(spec.env());
+            cwds[i] = spec.cwd();
+            timeouts[i] = spec.timeoutSeconds();
+            maxOutputs[i] = spec.maxOutputBytes();
+            maxAttempts[i] = spec.maxAttempts();
+            labels[i] = json.writeValueAsString(spec.labels());
+            triggeredBy[i] = spec.triggeredBy();
+            createdAt[i] = spec.createdAt().toString();
+        }
+        return db.sql("""
+                with inserted as (
+                  insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, cwd,
+                    timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
+                    updated_at)
+                  select r.id, r.handle, r.runtime_key, r.runtime_version, r.name, r.command, r.args::jsonb,
+                    r.env::jsonb, r.cwd, r.timeout_seconds, r.max_output_bytes, r.max_attempts, r.labels::jsonb,
+                    r.triggered_by, :status, :attempt, r.created_at::timestamptz, r.created_at::timestamptz
+                  from unnest(:ids::uuid[], :handles::text[], :runtime_keys::text[], :runtime_versions::int8[],
+                    :names::text[], :commands::text[], :args::text[], :envs::text[], :cwds::text[],
+                    :timeouts::int4[], :max_outputs::int8[], :max_attempts::int4[], :labels::text[],
+                    :triggered_by::text[], :created_at::text[])
+                    as r(id, handle, runtime_key, runtime_version, name, command, args, env, cwd, timeout_seconds,
+                      max_output_bytes, max_attempts, labels, triggered_by, created_at)
+                  on conflict (id) do nothing
+                  returning id
+                )
+                insert into run_transitions (run_id, status, attempt, at)
+                select id, :status, :attempt, :at from inserted
+                on conflict do nothing
+                """)
+                .bind("ids", ids)
+                .bind("handles", handles)
+                .bind("runtime_keys", runtimeKeys)
+                .bind("runtime_versions", runtimeVersions)
+                .bind("names", names)
+                .bind("commands", commands)
+                .bind("args", args)
+                .bind("envs", envs)
+                .bind("cwds", cwds)
+                .bind("timeouts", timeouts)
+                .bind("max_outputs", maxOutputs)
+                .bind("max_attempts", maxAttempts)
+                .bind("labels", labels)
+                .bind("triggered_by", triggeredBy)
+                .bind("created_at", createdAt)
+                .bind("status", RunStatus.PENDING.name())
+                .bind("attempt", RunRecord.Transition.PENDING_ATTEMPT)
+                .bind("at", at.atOffset(ZoneOffset.UTC))
+                .fetch()
+                .rowsUpdated()
+                .then();
+    }
+
+    /**
      * Appends one entry to a run's history: the only writer of {@code run_transitions}. The same status in the same
      * attempt is kept once, so a redelivered event changes nothing.
      */

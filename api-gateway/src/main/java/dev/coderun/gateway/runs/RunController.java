@@ -6,6 +6,8 @@ import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.auth.Scope;
+import dev.coderun.gateway.api.FieldViolation;
+import dev.coderun.gateway.limits.RequestLimits;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
@@ -17,6 +19,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -30,20 +33,36 @@ class RunController {
     private final RunSubmissions submissions;
     private final PostgresRunRepository runs;
     private final KafkaCommandPublisher commands;
+    private final RequestLimits limits;
     private final Clock clock = Clock.systemUTC();
 
-    RunController(RunSubmissions submissions, PostgresRunRepository runs, KafkaCommandPublisher commands) {
+    RunController(
+            RunSubmissions submissions, PostgresRunRepository runs, KafkaCommandPublisher commands,
+            RequestLimits limits) {
         this.submissions = submissions;
+        this.limits = limits;
         this.runs = runs;
         this.commands = commands;
     }
 
+    /** Submits a run; with an {@code Idempotency-Key}, a repeat of the same request answers the same run. */
     @PostMapping("/v2/handles/{handle}/code-runs")
     Mono<ResponseEntity<Envelopes.Data<RunRecord>>> submit(
-            @PathVariable String handle, @RequestBody SubmitRunRequest request, ServerWebExchange exchange) {
+            @PathVariable String handle,
+            @RequestBody SubmitRunRequest request,
+            @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey,
+            ServerWebExchange exchange) {
         Caller caller = Caller.of(exchange).require(handle, Scope.RUNS_WRITE);
-        return submissions.submit(handle, caller, request)
-                .map(run -> ResponseEntity.status(HttpStatus.ACCEPTED).body(Envelopes.data(run)));
+        List<FieldViolation> keyProblems = idempotencyKey == null ? List.of() : IdempotencyKeys.check(
+                IdempotencyKeys.HEADER, idempotencyKey, limits.maxIdempotencyKeyChars()).stream().toList();
+        var item = new RunSubmissions.Item(request, keyProblems.isEmpty() ? idempotencyKey : null, keyProblems);
+        return submissions.submit(handle, caller, item).map(accepted -> {
+            var answer = ResponseEntity.status(HttpStatus.ACCEPTED);
+            if (accepted.replayed()) {
+                answer.header(IdempotencyKeys.REPLAYED_HEADER, "true");
+            }
+            return answer.body(Envelopes.data(accepted.run()));
+        });
     }
 
     /**
@@ -98,7 +117,7 @@ class RunController {
     @GetMapping("/v2/handles/{handle}/code-runs")
     Mono<Envelopes.Page<RunRecord>> list(@PathVariable String handle, ServerWebExchange exchange) {
         Caller.of(exchange).require(handle, Scope.RUNS_READ);
-        RunListQuery query = RunListQuery.parse(exchange.getRequest().getQueryParams());
+        RunListQuery query = RunListQuery.parse(exchange.getRequest().getQueryParams(), limits);
         int limit = query.limit();
         return runs.list(handle, query, limit + 1).collectList().map(page -> {
             boolean more = page.size() > limit;

@@ -3,6 +3,7 @@ package dev.coderun.gateway.runs;
 import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.FieldViolation;
+import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.runtimes.RuntimeValidator;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -30,7 +31,7 @@ import java.util.UUID;
  * @param createdAfter only runs created strictly after this instant, or null
  * @param createdBefore only runs created strictly before this instant, or null
  * @param before the keyset cursor: the (created_at, id) of the last run of the previous page, or null
- * @param limit page size, 1 to {@link #MAX_LIMIT}
+ * @param limit page size, 1 to {@link RequestLimits#maxPageSize()}
  */
 record RunListQuery(
         RunStatus status,
@@ -42,10 +43,7 @@ record RunListQuery(
         Cursor before,
         int limit) {
 
-    static final int MAX_LIMIT = 500;
     static final int DEFAULT_LIMIT = 50;
-    /** At most this many {@code label} filters in one request. */
-    static final int MAX_LABEL_FILTERS = 64;
 
     /** A position in the newest-first listing. */
     record Cursor(Instant createdAt, UUID id) {
@@ -61,7 +59,7 @@ record RunListQuery(
      *
      * @param params the decoded query parameters, each with all its values in order
      */
-    static RunListQuery parse(Map<String, List<String>> params) {
+    static RunListQuery parse(Map<String, List<String>> params, RequestLimits limits) {
         List<FieldViolation> errors = new ArrayList<>();
         RunStatus status = null;
         String statusParam = single(params, "status", errors);
@@ -79,8 +77,8 @@ record RunListQuery(
         List<Map.Entry<String, String>> labelValues = new ArrayList<>();
         Set<String> labelKeys = new LinkedHashSet<>();
         List<String> labels = params.getOrDefault("label", List.of());
-        if (labels.size() > MAX_LABEL_FILTERS) {
-            errors.add(FieldViolation.tooLong("label", "at most " + MAX_LABEL_FILTERS + " label filters"));
+        if (labels.size() > limits.maxLabels()) {
+            errors.add(FieldViolation.tooLong("label", "at most " + limits.maxLabels() + " label filters"));
         } else {
             for (String label : labels) {
                 int eq = label.indexOf('=');
@@ -107,8 +105,8 @@ record RunListQuery(
             } catch (NumberFormatException e) {
                 limit = -1;
             }
-            if (limit < 1 || limit > MAX_LIMIT) {
-                errors.add(FieldViolation.outOfRange("limit", "must be an integer between 1 and " + MAX_LIMIT));
+            if (limit < 1 || limit > limits.maxPageSize()) {
+                errors.add(FieldViolation.outOfRange("limit", "must be an integer between 1 and " + limits.maxPageSize()));
             }
         }
         Cursor cursor = null;

@@ -61,7 +61,7 @@ public final class RunRequestValidator {
         }
         if (request.cwd() != null) {
             String cwd = request.cwd();
-            if (!cwd.startsWith("/") || cwd.length() > 4096 || cwd.indexOf('\0') >= 0
+            if (!cwd.startsWith("/") || cwd.length() > limits.maxCwdChars() || cwd.indexOf('\0') >= 0
                     || !Path.of(cwd).normalize().toString().equals(cwd) || List.of(cwd.split("/")).contains("..")) {
                 errors.add(FieldViolation.invalid("cwd", "must be an absolute, normalized path without '..'"));
             }

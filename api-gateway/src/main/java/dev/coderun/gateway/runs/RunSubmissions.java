@@ -8,29 +8,50 @@ import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
 import dev.coderun.gateway.runtimes.RuntimeRecord;
+import dev.coderun.gateway.runtimes.RuntimeValidator;
+import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The submit path, in one pass: check the request's shape, resolve the runtime it names, build the {@link RunSpec},
- * publish {@link SubmitRun} (durable in Kafka before anything else), then write the PENDING row. Every route that
- * creates a run goes through here.
+ * The submit path, in one pass: check each request's shape, resolve the runtimes they name (once per runtime),
+ * build the {@link RunSpec}s, claim idempotency keys, publish the {@link SubmitRun}s (all durable in Kafka before
+ * anything else), then write the PENDING rows in one statement. Every route that creates a run goes through here; a
+ * single submit is a batch of one.
+ *
+ * <p>Idempotency: a key names the first request accepted with it for {@link IdempotencyProperties#retention()}. A
+ * repeat with the same request (same {@link IdempotencyKeys#fingerprint}) is answered with that run, marked replayed;
+ * with another request it is 422 {@code idempotency_key_reused}. A refused request does not take its key. A repeat
+ * arriving while the first is still being accepted waits up to {@link IdempotencyProperties#inProgressWait()}, then
+ * is 409 {@code conflict}.
  */
 @Component
 public class RunSubmissions {
 
     private static final Logger log = LoggerFactory.getLogger(RunSubmissions.class);
+    private static final Duration HOLDER_POLL = Duration.ofMillis(25);
 
     private final PostgresRuntimeRepository runtimes;
     private final PostgresRunRepository runs;
     private final KafkaCommandPublisher commands;
+    private final PostgresIdempotencyKeys keys;
+    private final IdempotencyProperties idempotency;
+    private final RequestLimits limits;
     private final RunRequestValidator validator;
     private final Clock clock = Clock.systemUTC();
 
@@ -38,49 +59,248 @@ public class RunSubmissions {
             PostgresRuntimeRepository runtimes,
             PostgresRunRepository runs,
             KafkaCommandPublisher commands,
+            PostgresIdempotencyKeys keys,
+            IdempotencyProperties idempotency,
             RequestLimits limits) {
         this.runtimes = runtimes;
         this.runs = runs;
         this.commands = commands;
+        this.keys = keys;
+        this.idempotency = idempotency;
+        this.limits = limits;
         this.validator = new RunRequestValidator(limits);
+    }
+
+    /**
+     * One run to submit.
+     *
+     * @param request null when the item could not be read at all ({@code earlier} then says why)
+     * @param idempotencyKey null when the client sent none
+     * @param earlier what was found wrong before the request reached here (its key, its JSON); reported with the
+     *     request's own problems
+     */
+    public record Item(SubmitRunRequest request, String idempotencyKey, List<FieldViolation> earlier) {
+
+        public Item {
+            earlier = List.copyOf(earlier);
+        }
+
+        public static Item of(SubmitRunRequest request) {
+            return new Item(request, null, List.of());
+        }
+    }
+
+    /** What became of one submitted item. */
+    public sealed interface Outcome {
+
+        /** The item's run: new, or the run an earlier request with the same key created ({@code replayed}). */
+        record Accepted(RunRecord run, boolean replayed) implements Outcome {}
+
+        /** The error a single submit of this item answers. */
+        record Refused(ApiException error) implements Outcome {}
     }
 
     /** Accepts one run for {@code handle} on behalf of {@code caller}; the caller's access is already checked. */
     public Mono<RunRecord> submit(String handle, Caller caller, SubmitRunRequest request) {
-        List<FieldViolation> shape = validator.checkShape(request);
-        if (!shape.isEmpty()) {
-            return Mono.error(ApiException.validation(shape));
-        }
-        return runtimes.find(handle, request.runtimeKey())
-                .switchIfEmpty(Mono.error(() -> ApiException.validation(new FieldViolation(
-                        "runtime_key", "no runtime '" + request.runtimeKey() + "' in handle " + handle, "not_found"))))
-                .flatMap(runtime -> accept(handle, caller, request, runtime));
+        return submit(handle, caller, Item.of(request)).map(Outcome.Accepted::run);
     }
 
-    private Mono<RunRecord> accept(String handle, Caller caller, SubmitRunRequest request, RuntimeRecord runtime) {
+    /** {@link #submit(String, Caller, SubmitRunRequest)} with an idempotency key: the run, or a replay of it. */
+    public Mono<Outcome.Accepted> submit(String handle, Caller caller, Item item) {
+        return submitAll(handle, caller, List.of(item)).map(outcomes -> switch (outcomes.getFirst()) {
+            case Outcome.Accepted accepted -> accepted;
+            case Outcome.Refused refused -> throw refused.error();
+        });
+    }
+
+    /**
+     * Submits every item; answers one outcome per item, in order. Valid items are accepted whatever happens to the
+     * others; each accepted run is durable in Kafka when this completes.
+     */
+    public Mono<List<Outcome>> submitAll(String handle, Caller caller, List<Item> items) {
+        int n = items.size();
+        Outcome[] outcomes = new Outcome[n];
+        byte[][] fingerprints = new byte[n][];
+        Set<String> runtimeKeys = new LinkedHashSet<>();
+        for (int i = 0; i < n; i++) {
+            Item item = items.get(i);
+            List<FieldViolation> violations = new ArrayList<>(item.earlier());
+            if (item.request() != null) {
+                violations.addAll(validator.checkShape(item.request()));
+            }
+            if (!violations.isEmpty()) {
+                outcomes[i] = new Outcome.Refused(ApiException.validation(violations));
+                continue;
+            }
+            byte[] canonical = IdempotencyKeys.canonical(item.request());
+            if (canonical.length > limits.maxRunRequestBytes()) {
+                outcomes[i] = new Outcome.Refused(ApiException.payloadTooLarge(
+                        "the run is larger than one run request may be (" + limits.maxRunRequestBytes() + " bytes)"));
+                continue;
+            }
+            if (item.idempotencyKey() != null) {
+                fingerprints[i] = IdempotencyKeys.sha256(canonical);
+            }
+            if (RuntimeValidator.KEY.matcher(item.request().runtimeKey()).matches()) {
+                // A key no runtime can have is not looked up: it is not found.
+                runtimeKeys.add(item.request().runtimeKey());
+            }
+        }
+        return Flux.fromIterable(runtimeKeys)
+                .flatMap(key -> runtimes.find(handle, key))
+                .collectMap(RuntimeRecord::key)
+                .flatMap(resolved -> accept(handle, caller, items, outcomes, fingerprints, resolved));
+    }
+
+    private Mono<List<Outcome>> accept(
+            String handle,
+            Caller caller,
+            List<Item> items,
+            Outcome[] outcomes,
+            byte[][] fingerprints,
+            Map<String, RuntimeRecord> resolved) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        RunSpec[] specs = new RunSpec[items.size()];
+        Map<String, Integer> firstWithKey = new HashMap<>();
+        int[] sameAs = new int[items.size()];
+        List<Integer> claimants = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            sameAs[i] = -1;
+            if (outcomes[i] != null) {
+                continue;
+            }
+            Item item = items.get(i);
+            try {
+                specs[i] = prepare(handle, caller, item.request(), resolved.get(item.request().runtimeKey()), now);
+            } catch (ApiException refused) {
+                outcomes[i] = new Outcome.Refused(refused);
+                continue;
+            }
+            String key = item.idempotencyKey();
+            if (key == null) {
+                continue;
+            }
+            Integer first = firstWithKey.putIfAbsent(key, i);
+            if (first == null) {
+                claimants.add(i);
+            } else if (MessageDigest.isEqual(fingerprints[first], fingerprints[i])) {
+                sameAs[i] = first;
+            } else {
+                outcomes[i] = new Outcome.Refused(reused(key));
+            }
+        }
+        List<PostgresIdempotencyKeys.Claim> claims = new ArrayList<>(claimants.size());
+        for (int i : claimants) {
+            claims.add(new PostgresIdempotencyKeys.Claim(
+                    items.get(i).idempotencyKey(), fingerprints[i], UUID.fromString(specs[i].runId())));
+        }
+        return keys.claim(handle, claims).flatMap(won -> {
+            List<Integer> toPublish = new ArrayList<>();
+            List<Integer> lost = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                if (outcomes[i] != null || sameAs[i] >= 0) {
+                    continue;
+                }
+                String key = items.get(i).idempotencyKey();
+                (key == null || won.contains(key) ? toPublish : lost).add(i);
+            }
+            return publish(handle, items, outcomes, specs, toPublish, now)
+                    .then(Flux.fromIterable(lost)
+                            .flatMap(i -> replay(handle, items.get(i).idempotencyKey(), fingerprints[i])
+                                    .onErrorResume(ApiException.class, e -> Mono.just(new Outcome.Refused(e)))
+                                    .doOnNext(outcome -> outcomes[i] = outcome))
+                            .then())
+                    .then(Mono.fromSupplier(() -> {
+                        for (int i = 0; i < items.size(); i++) {
+                            if (sameAs[i] >= 0) {
+                                outcomes[i] = outcomes[sameAs[i]] instanceof Outcome.Accepted first
+                                        ? new Outcome.Accepted(first.run(), true)
+                                        : outcomes[sameAs[i]];
+                            }
+                        }
+                        return List.of(outcomes);
+                    }));
+        });
+    }
+
+    /** Publishes the runs at {@code indexes}, then writes their PENDING rows; a run whose publish failed frees its key. */
+    private Mono<Void> publish(
+            String handle, List<Item> items, Outcome[] outcomes, RunSpec[] specs, List<Integer> indexes, Instant now) {
+        if (indexes.isEmpty()) {
+            return Mono.empty();
+        }
+        List<SubmitRun> submits = indexes.stream().map(i -> new SubmitRun(specs[i], now)).toList();
+        return commands.publishAll(submits).flatMap(verdicts -> {
+            List<RunSpec> accepted = new ArrayList<>();
+            List<PostgresIdempotencyKeys.Claim> released = new ArrayList<>();
+            for (int j = 0; j < indexes.size(); j++) {
+                int i = indexes.get(j);
+                if (verdicts.get(j) == null) {
+                    accepted.add(specs[i]);
+                    outcomes[i] = new Outcome.Accepted(RunRecord.pending(specs[i], now), false);
+                } else {
+                    outcomes[i] = new Outcome.Refused(verdicts.get(j));
+                    if (items.get(i).idempotencyKey() != null) {
+                        released.add(new PostgresIdempotencyKeys.Claim(
+                                items.get(i).idempotencyKey(), null, UUID.fromString(specs[i].runId())));
+                    }
+                }
+            }
+            // Durable in Kafka first: from then on the runs exist, whatever happens to this request.
+            Mono<Void> rows = runs.insertPendingAll(accepted, now).onErrorResume(e -> {
+                log.warn("{} runs accepted but their PENDING rows were not written; the projector will",
+                        accepted.size(), e);
+                return Mono.empty();
+            });
+            return Mono.when(rows, keys.release(handle, released));
+        });
+    }
+
+    /**
+     * The answer for a request that lost its key to an earlier one: that request's run once it is accepted, 422 when
+     * the earlier request was another one, 409 when it is still being accepted after the wait.
+     */
+    private Mono<Outcome> replay(String handle, String key, byte[] fingerprint) {
+        Instant deadline = clock.instant().plus(idempotency.inProgressWait());
+        return Mono.defer(() -> keys.holder(handle, key).flatMap(holder -> {
+                    if (!MessageDigest.isEqual(holder.fingerprint(), fingerprint)) {
+                        return Mono.error(reused(key));
+                    }
+                    return holder.accepted()
+                            ? runs.find(handle, holder.runId()).map(run -> (Outcome) new Outcome.Accepted(run, true))
+                            : Mono.<Outcome>empty();
+                }))
+                .repeatWhenEmpty(attempts -> attempts.concatMap(attempt -> clock.instant().isBefore(deadline)
+                        ? Mono.delay(HOLDER_POLL)
+                        : Mono.error(ApiException.conflict("a request with idempotency key '" + key
+                                + "' is in progress; retry shortly"))));
+    }
+
+    /** The spec of one valid request against its runtime, or the error a single submit answers. */
+    private RunSpec prepare(String handle, Caller caller, SubmitRunRequest request, RuntimeRecord runtime, Instant now) {
+        if (runtime == null) {
+            throw ApiException.validation(new FieldViolation(
+                    "runtime_key", "no runtime '" + request.runtimeKey() + "' in handle " + handle, "not_found"));
+        }
         if (!runtime.definition().enabled()) {
-            return Mono.error(ApiException.conflict("runtime '" + runtime.key() + "' is disabled"));
+            throw ApiException.conflict("runtime '" + runtime.key() + "' is disabled");
         }
         if (!runtime.acceptsRuns()) {
-            return Mono.error(new ApiException(HttpStatus.CONFLICT, "runtime_not_validated",
+            throw new ApiException(HttpStatus.CONFLICT, "runtime_not_validated",
                     "runtime '" + runtime.key() + "' image validation is " + runtime.validation().status()
-                            + "; POST .../validate-image first"));
+                            + "; POST .../validate-image first");
         }
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         String runId = RunIds.next(now.toEpochMilli()).toString();
-        RunSpec spec = switch (validator.toSpec(
+        return switch (validator.toSpec(
                 request, runId, handle, runtime.snapshot(), runtime.definition().timeoutSeconds(),
                 runtime.definition().maxTimeoutSeconds(), caller.subject(), now)) {
             case RunRequestValidator.Result.Valid valid -> valid.spec();
-            case RunRequestValidator.Result.Invalid invalid ->
-                throw ApiException.validation(invalid.violations());
+            case RunRequestValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
         };
-        // Durable in Kafka first: from then on the run exists, whatever happens to this request.
-        return commands.publish(new SubmitRun(spec, now))
-                .then(runs.insertPending(spec, now).onErrorResume(e -> {
-                    log.warn("run {} accepted but its PENDING row was not written; the projector will", runId, e);
-                    return Mono.empty();
-                }))
-                .then(Mono.fromSupplier(() -> RunRecord.pending(spec, now)));
+    }
+
+    private static ApiException reused(String key) {
+        return new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "idempotency_key_reused",
+                "idempotency key '" + key + "' was used with a different request");
     }
 }

@@ -34,11 +34,11 @@ class RuntimeController {
 
     private static final Logger log = LoggerFactory.getLogger(RuntimeController.class);
 
-    private static final int MAX_PAGE = 500;
 
     private final PostgresRuntimeRepository runtimes;
     private final RegistryClient registry;
     private final RegistryProperties registryProperties;
+    private final RequestLimits limits;
     private final RuntimeValidator validator;
     private final Clock clock = Clock.systemUTC();
 
@@ -51,6 +51,7 @@ class RuntimeController {
         this.registry = registry;
         this.registryProperties = registryProperties;
         this.validator = new RuntimeValidator(limits);
+        this.limits = limits;
     }
 
     @PutMapping("/v2/handles/{handle}/code-runtimes/{runtimeKey}")
@@ -107,9 +108,9 @@ class RuntimeController {
             @RequestParam(name = "cursor", required = false) String cursor,
             ServerWebExchange exchange) {
         Caller.of(exchange).require(handle, Scope.RUNTIMES_READ);
-        if (limit < 1 || limit > MAX_PAGE) {
+        if (limit < 1 || limit > limits.maxPageSize()) {
             throw ApiException.validation(
-                    FieldViolation.outOfRange("limit", "must be between 1 and " + MAX_PAGE));
+                    FieldViolation.outOfRange("limit", "must be between 1 and " + limits.maxPageSize()));
         }
         return runtimes.list(handle, cursor, limit + 1).collectList().map(page -> {
             boolean more = page.size() > limit;

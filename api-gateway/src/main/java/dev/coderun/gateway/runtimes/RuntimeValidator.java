@@ -49,7 +49,7 @@ public final class RuntimeValidator {
             digest = request.image().digest();
             if (uri == null || uri.isBlank()) {
                 errors.add(FieldViolation.required("image.uri"));
-            } else if (uri.length() > 512 || !IMAGE_URI.matcher(uri).matches()) {
+            } else if (uri.length() > limits.maxImageUriChars() || !IMAGE_URI.matcher(uri).matches()) {
                 errors.add(FieldViolation.invalid("image.uri", "must be an image reference without a digest, "
                         + "e.g. registry.example.com/team/image:tag"));
             }
@@ -62,16 +62,18 @@ public final class RuntimeValidator {
         RuntimeRequest.Resources resources = request.resources() == null
                 ? new RuntimeRequest.Resources(null, null, null) : request.resources();
         double cpu = orDefault(resources.cpuCores(), DEFAULT_CPU_CORES);
-        if (!(cpu > 0 && cpu <= 64)) {
-            errors.add(FieldViolation.outOfRange("resources.cpu_cores", "must be > 0 and <= 64"));
+        if (!(cpu > 0 && cpu <= limits.maxCpuCores())) {
+            errors.add(FieldViolation.outOfRange("resources.cpu_cores", "must be > 0 and <= "
+                    + java.math.BigDecimal.valueOf(limits.maxCpuCores()).stripTrailingZeros().toPlainString()));
         }
         int memory = orDefault(resources.memoryMb(), DEFAULT_MEMORY_MB);
-        if (memory < 16 || memory > 65_536) {
-            errors.add(FieldViolation.outOfRange("resources.memory_mb", "must be between 16 and 65536"));
+        if (memory < limits.minMemoryMb() || memory > limits.maxMemoryMb()) {
+            errors.add(FieldViolation.outOfRange("resources.memory_mb",
+                    "must be between " + limits.minMemoryMb() + " and " + limits.maxMemoryMb()));
         }
         int pids = orDefault(resources.pidsLimit(), DEFAULT_PIDS_LIMIT);
-        if (pids < 1 || pids > 32_768) {
-            errors.add(FieldViolation.outOfRange("resources.pids_limit", "must be between 1 and 32768"));
+        if (pids < 1 || pids > limits.maxPidsLimit()) {
+            errors.add(FieldViolation.outOfRange("resources.pids_limit", "must be between 1 and " + limits.maxPidsLimit()));
         }
         RuntimeRequest.Sandbox sandbox = request.sandbox() == null
                 ? new RuntimeRequest.Sandbox(null, null, null, null, null) : request.sandbox();
@@ -101,8 +103,8 @@ public final class RuntimeValidator {
         if (request.maxActiveRuns() != null && request.maxActiveRuns() < 1) {
             errors.add(FieldViolation.outOfRange("max_active_runs", "must be at least 1"));
         }
-        checkLength("display_name", request.displayName(), 255, errors);
-        checkLength("description", request.description(), 4096, errors);
+        checkLength("display_name", request.displayName(), limits.maxDisplayNameChars(), errors);
+        checkLength("description", request.description(), limits.maxDescriptionChars(), errors);
         if (!errors.isEmpty()) {
             return new Result.Invalid(errors);
         }
@@ -121,6 +123,15 @@ public final class RuntimeValidator {
     public static void checkEnv(String field, Map<String, String> env, RequestLimits limits, List<FieldViolation> errors) {
         if (env.size() > limits.maxEnvEntries()) {
             errors.add(FieldViolation.tooLong(field, "at most " + limits.maxEnvEntries() + " entries"));
+            return;
+        }
+        long total = 0;
+        for (var entry : env.entrySet()) {
+            total += entry.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + (entry.getValue() == null ? 0 : entry.getValue().getBytes(StandardCharsets.UTF_8).length);
+        }
+        if (total > limits.maxEnvTotalBytes()) {
+            errors.add(FieldViolation.tooLong(field, "at most " + limits.maxEnvTotalBytes() + " bytes of names and values"));
             return;
         }
         env.forEach((name, value) -> {
@@ -145,8 +156,9 @@ public final class RuntimeValidator {
         labels.forEach((name, value) -> {
             if (!LABEL_KEY.matcher(name).matches()) {
                 errors.add(FieldViolation.invalid(field + "." + name, "must match " + LABEL_KEY.pattern()));
-            } else if (value == null || value.length() > 255) {
-                errors.add(FieldViolation.invalid(field + "." + name, "must be a string of at most 255 characters"));
+            } else if (value == null || value.length() > limits.maxLabelValueChars()) {
+                errors.add(FieldViolation.invalid(field + "." + name,
+                        "must be a string of at most " + limits.maxLabelValueChars() + " characters"));
             }
         });
     }

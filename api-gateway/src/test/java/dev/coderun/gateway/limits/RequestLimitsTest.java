@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coderun.events.Topics;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RequestLimitsTest {
@@ -24,6 +25,6 @@ class RequestLimitsTest {
     }
 
     private static RequestLimits withBodyLimit(int bytes) {
-        return new RequestLimits(3600, 1048576, 16777216, 1048576, 128, 32768, 1024, 64, 65536, 5, bytes);
+        return RequestLimits.of(Map.of("max-run-request-bytes", String.valueOf(bytes)));
     }
 }

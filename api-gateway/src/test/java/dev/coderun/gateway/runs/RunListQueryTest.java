@@ -23,7 +23,7 @@ class RunListQueryTest {
             params.computeIfAbsent((String) nameValues[i], k -> new java.util.ArrayList<>())
                     .add((String) nameValues[i + 1]);
         }
-        return RunListQuery.parse(params);
+        return RunListQuery.parse(params, dev.coderun.gateway.limits.RequestLimits.defaults());
     }
 
     private static List<FieldViolation> violations(Object... nameValues) {

@@ -1,0 +1,64 @@
+package dev.coderun.systemtests;
+
+import dev.coderun.events.MessageSerde;
+import dev.coderun.events.SubmitRun;
+import dev.coderun.events.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** What the commands topic holds, read from its beginning as the scheduler reads it (read-committed). */
+final class Commands {
+
+    private Commands() {}
+
+    /** The run ids of every SubmitRun of {@code handle} on the commands topic so far, duplicates included. */
+    static List<String> submittedRunIds(Stack stack, String handle) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_REQUEST_BYTES),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = IntStream.range(0, Topics.HANDLE_PARTITIONS)
+                    .mapToObj(p -> new TopicPartition(Topics.COMMANDS, p)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            List<String> ids = new ArrayList<>();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (handle.equals(r.key()) && MessageSerde.fromBytes(r.value()) instanceof SubmitRun submit) {
+                        ids.add(submit.spec().runId());
+                    }
+                });
+            }
+            return ids;
+        }
+    }
+
+    /** Rows in {@code runs} of {@code handle}, optionally only those in {@code status}. */
+    static long runRows(Stack stack, String handle, String status) {
+        try (var conn = stack.database();
+                var stmt = conn.prepareStatement(status == null
+                        ? "select count(*) from runs where handle = ?"
+                        : "select count(*) from runs where handle = ? and status = ?")) {
+            stmt.setString(1, handle);
+            if (status != null) {
+                stmt.setString(2, status);
+            }
+            try (var rows = stmt.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
