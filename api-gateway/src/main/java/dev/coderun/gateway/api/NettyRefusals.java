@@ -33,7 +33,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * <ul>
  *   <li>a request target that is no valid URI (a malformed percent-escape such as {@code ?limit=%zz}, a raw control
  *       character or space): WebFlux's Reactor adapter fails to build its request and answers 400 with no body, so
- *       such requests are routed here first; 422 {@code validation_failed} naming the path or the query;</li>
+ *       such requests are routed here first; 422 {@code validation_failed} naming the path, the query or the
+ *       Host header (an unparsable host fails the same way);</li>
  *   <li>a request Netty's HTTP decoder rejects (a request line over the limit: 414 {@code uri_too_long}; headers over
  *       the limit: 431 {@code headers_too_large}; anything else malformed: 400 {@code malformed_request}); the
  *       connection is closed after the answer, as the decoder cannot resynchronise.</li>
@@ -52,7 +53,7 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
 
     @Override
     public void customize(NettyReactiveWebServerFactory factory) {
-        factory.addRouteProviders(routes -> routes.route(request -> badTarget(request.uri()) != null, this::refuse));
+        factory.addRouteProviders(routes -> routes.route(request -> badPart(request) != null, this::refuse));
         factory.addServerCustomizers(server -> server.doOnChannelInit((observer, channel, address) -> {
             if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
                 channel.pipeline().addAfter(NettyPipeline.HttpCodec, HANDLER, new DecodingFailures());
@@ -78,6 +79,30 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
         return query >= 0 && parses(path.substring(0, query)) ? "query" : "path";
     }
 
+    /** Which part of the request WebFlux cannot make a URI of: {@code path}, {@code query}, {@code Host}, or null. */
+    private static String badPart(HttpServerRequest request) {
+        String target = badTarget(request.uri());
+        if (target != null) {
+            return target;
+        }
+        try {
+            return badHost(request.hostName()) ? "Host" : null;
+        } catch (RuntimeException e) {
+            return "Host";
+        }
+    }
+
+    /** A host name (as Reactor Netty parsed the Host header) that does not make a URI authority. */
+    static boolean badHost(String host) {
+        boolean ipv6 = host.indexOf(':') >= 0 && !(host.startsWith("[") && host.endsWith("]"));
+        try {
+            new URI("http://" + (ipv6 ? "[" + host + "]" : host) + "/");
+            return false;
+        } catch (URISyntaxException e) {
+            return true;
+        }
+    }
+
     private static boolean parses(String target) {
         try {
             new URI("http://localhost" + target);
@@ -89,10 +114,11 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
 
     private Mono<Void> refuse(HttpServerRequest request, HttpServerResponse response) {
         String id = RequestIds.idFor(request.requestHeaders().get(RequestIds.HEADER));
-        String part = badTarget(request.uri());
-        ApiException error = ApiException.validation(FieldViolation.invalid(part, "is not a valid URI "
-                + (part.equals("query") ? "query string" : "path")
-                + " (a malformed percent-escape, or a character that must be percent-encoded)"));
+        String part = badPart(request);
+        ApiException error = ApiException.validation(FieldViolation.invalid(part == null ? "request" : part,
+                "Host".equals(part) ? "is not a valid host name"
+                        : "is not a valid URI " + ("query".equals(part) ? "query string" : "path")
+                                + " (a malformed percent-escape, or a character that must be percent-encoded)"));
         byte[] body = errors.bodyOf(error, id);
         return response.status(error.status().value())
                 .header(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_JSON_VALUE)

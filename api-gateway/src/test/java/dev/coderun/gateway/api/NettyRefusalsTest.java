@@ -27,4 +27,14 @@ class NettyRefusalsTest {
         assertThat(NettyRefusals.badTarget("/v2/handles/a\u0000b")).isEqualTo("path");
         assertThat(NettyRefusals.badTarget("/v2/handles/a|b")).isEqualTo("path");
     }
+
+    @Test
+    void aHostThatMakesNoAuthorityIsBad() {
+        assertThat(NettyRefusals.badHost("127.0.0.1")).isFalse();
+        assertThat(NettyRefusals.badHost("gateway.example.com")).isFalse();
+        assertThat(NettyRefusals.badHost("::1")).isFalse();
+        assertThat(NettyRefusals.badHost("[::1]")).isFalse();
+        assertThat(NettyRefusals.badHost("[::1")).isTrue();
+        assertThat(NettyRefusals.badHost("a b")).isTrue();
+    }
 }
