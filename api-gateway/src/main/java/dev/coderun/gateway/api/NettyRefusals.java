@@ -33,8 +33,9 @@ import reactor.netty.http.server.HttpServerResponse;
  * <ul>
  *   <li>a request target that is no valid URI (a malformed percent-escape such as {@code ?limit=%zz}, a raw control
  *       character or space): WebFlux's Reactor adapter fails to build its request and answers 400 with no body, so
- *       such requests are routed here first; 422 {@code validation_failed} naming the path, the query or the
- *       Host header (an unparsable host fails the same way);</li>
+ *       such requests are routed here first; 422 {@code validation_failed} naming the path or the query;</li>
+ *   <li>a Host header that makes no URI authority ({@code [::1}, {@code a b}), which Reactor Netty refuses with a
+ *       bare 400: 422 {@code validation_failed} naming {@code Host};</li>
  *   <li>a request Netty's HTTP decoder rejects (a request line over the limit: 414 {@code uri_too_long}; headers over
  *       the limit: 431 {@code headers_too_large}; anything else malformed: 400 {@code malformed_request}); the
  *       connection is closed after the answer, as the decoder cannot resynchronise.</li>
@@ -53,7 +54,7 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
 
     @Override
     public void customize(NettyReactiveWebServerFactory factory) {
-        factory.addRouteProviders(routes -> routes.route(request -> badPart(request) != null, this::refuse));
+        factory.addRouteProviders(routes -> routes.route(request -> badTarget(request.uri()) != null, this::refuse));
         factory.addServerCustomizers(server -> server.doOnChannelInit((observer, channel, address) -> {
             if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
                 channel.pipeline().addAfter(NettyPipeline.HttpCodec, HANDLER, new DecodingFailures());
@@ -79,24 +80,13 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
         return query >= 0 && parses(path.substring(0, query)) ? "query" : "path";
     }
 
-    /** Which part of the request WebFlux cannot make a URI of: {@code path}, {@code query}, {@code Host}, or null. */
-    private static String badPart(HttpServerRequest request) {
-        String target = badTarget(request.uri());
-        if (target != null) {
-            return target;
-        }
+    /**
+     * A Host header ({@code host[:port]}) that makes no URI authority: Reactor Netty fails to parse it (or WebFlux to
+     * build its URI) and answers a bare 400.
+     */
+    static boolean badHost(String hostHeader) {
         try {
-            return badHost(request.hostName()) ? "Host" : null;
-        } catch (RuntimeException e) {
-            return "Host";
-        }
-    }
-
-    /** A host name (as Reactor Netty parsed the Host header) that does not make a URI authority. */
-    static boolean badHost(String host) {
-        boolean ipv6 = host.indexOf(':') >= 0 && !(host.startsWith("[") && host.endsWith("]"));
-        try {
-            new URI("http://" + (ipv6 ? "[" + host + "]" : host) + "/");
+            new URI("http://" + hostHeader + "/");
             return false;
         } catch (URISyntaxException e) {
             return true;
@@ -114,11 +104,10 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
 
     private Mono<Void> refuse(HttpServerRequest request, HttpServerResponse response) {
         String id = RequestIds.idFor(request.requestHeaders().get(RequestIds.HEADER));
-        String part = badPart(request);
-        ApiException error = ApiException.validation(FieldViolation.invalid(part == null ? "request" : part,
-                "Host".equals(part) ? "is not a valid host name"
-                        : "is not a valid URI " + ("query".equals(part) ? "query string" : "path")
-                                + " (a malformed percent-escape, or a character that must be percent-encoded)"));
+        String part = badTarget(request.uri());
+        ApiException error = ApiException.validation(FieldViolation.invalid(part, "is not a valid URI "
+                + ("query".equals(part) ? "query string" : "path")
+                + " (a malformed percent-escape, or a character that must be percent-encoded)"));
         byte[] body = errors.bodyOf(error, id);
         return response.status(error.status().value())
                 .header(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_JSON_VALUE)
@@ -128,7 +117,10 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
                 .then();
     }
 
-    /** Answers a request the HTTP decoder rejected, then closes; drops what the decoder still passes on. */
+    /**
+     * Answers a request the HTTP decoder rejected, or one with a bad Host header, then closes; drops what the decoder
+     * still passes on.
+     */
     private final class DecodingFailures extends ChannelInboundHandlerAdapter {
 
         private boolean failed;
@@ -139,13 +131,17 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
+            boolean decodingFailed = msg instanceof HttpObject http && http.decoderResult().isFailure();
+            String host = msg instanceof HttpRequest request ? request.headers().get(HttpHeaderNames.HOST) : null;
+            if (decodingFailed || host != null && badHost(host)) {
                 failed = true;
-                Throwable cause = http.decoderResult().cause();
+                Throwable cause = ((HttpObject) msg).decoderResult().cause();
                 String id = RequestIds.idFor(msg instanceof HttpRequest request
                         ? request.headers().get(RequestIds.HEADER) : null);
                 ReferenceCountUtil.release(msg);
-                ApiException error = switch (cause) {
+                ApiException error = !decodingFailed
+                        ? ApiException.validation(FieldViolation.invalid("Host", "is not a valid host[:port]"))
+                        : switch (cause) {
                     case TooLongHttpLineException e -> new ApiException(
                             HttpStatus.URI_TOO_LONG, "uri_too_long", "the request line is too long");
                     case TooLongHttpHeaderException e -> new ApiException(
@@ -153,7 +149,7 @@ class NettyRefusals implements WebServerFactoryCustomizer<NettyReactiveWebServer
                             "the request headers are too large");
                     default -> new ApiException(HttpStatus.BAD_REQUEST, "malformed_request",
                             "the request is not valid HTTP/1.1");
-                };
+                        };
                 byte[] body = errors.bodyOf(error, id);
                 FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                         HttpResponseStatus.valueOf(error.status().value()), Unpooled.wrappedBuffer(body));

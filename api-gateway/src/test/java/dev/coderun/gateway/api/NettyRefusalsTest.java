@@ -30,11 +30,12 @@ class NettyRefusalsTest {
 
     @Test
     void aHostThatMakesNoAuthorityIsBad() {
-        assertThat(NettyRefusals.badHost("127.0.0.1")).isFalse();
+        assertThat(NettyRefusals.badHost("127.0.0.1:8080")).isFalse();
         assertThat(NettyRefusals.badHost("gateway.example.com")).isFalse();
-        assertThat(NettyRefusals.badHost("::1")).isFalse();
-        assertThat(NettyRefusals.badHost("[::1]")).isFalse();
+        assertThat(NettyRefusals.badHost("[::1]:8080")).isFalse();
+        assertThat(NettyRefusals.badHost("")).isFalse();
         assertThat(NettyRefusals.badHost("[::1")).isTrue();
         assertThat(NettyRefusals.badHost("a b")).isTrue();
+        assertThat(NettyRefusals.badHost("exa%mple:99")).isTrue();
     }
 }
