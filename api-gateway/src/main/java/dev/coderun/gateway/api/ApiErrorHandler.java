@@ -44,16 +44,20 @@ public class ApiErrorHandler implements WebExceptionHandler {
         }
         String requestId = RequestIds.of(exchange);
         ApiException error = toApiException(failure, requestId);
-        Envelopes.Error body = new Envelopes.Error(new Envelopes.ErrorBody(
-                error.code(), error.getMessage(), requestId, error.details(), error.extra()));
         var response = exchange.getResponse();
         response.setStatusCode(error.status());
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         if (error.retryAfter() != null) {
             response.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(error.retryAfter().toSeconds()));
         }
-        DataBuffer buffer = response.bufferFactory().wrap(json.writeValueAsBytes(body));
+        DataBuffer buffer = response.bufferFactory().wrap(bodyOf(error, requestId));
         return response.writeWith(Mono.just(buffer));
+    }
+
+    /** The envelope of {@code error} as JSON bytes; also written by refusals made before WebFlux ({@link NettyRefusals}). */
+    byte[] bodyOf(ApiException error, String requestId) {
+        return json.writeValueAsBytes(new Envelopes.Error(new Envelopes.ErrorBody(
+                error.code(), error.getMessage(), requestId, error.details(), error.extra())));
     }
 
     static ApiException toApiException(Throwable failure, String requestId) {
@@ -90,6 +94,12 @@ public class ApiErrorHandler implements WebExceptionHandler {
     }
 
     private static ApiException fromInput(ServerWebInputException input) {
+        JsonText.TextRefused text = find(input, JsonText.TextRefused.class);
+        if (text != null) {
+            String field = path(text);
+            return ApiException.validation(FieldViolation.invalid(field.isEmpty() ? "body" : field,
+                    text.getOriginalMessage()));
+        }
         UnrecognizedPropertyException unknown = find(input, UnrecognizedPropertyException.class);
         if (unknown != null) {
             String field = path(unknown);

@@ -21,11 +21,15 @@ public class RequestIds implements WebFilter {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String given = exchange.getRequest().getHeaders().getFirst(HEADER);
-        String id = given != null && CLIENT_ID.matcher(given).matches() ? given : "req_" + UUID.randomUUID();
+        String id = idFor(exchange.getRequest().getHeaders().getFirst(HEADER));
         exchange.getAttributes().put(ATTRIBUTE, id);
         exchange.getResponse().getHeaders().set(HEADER, id);
-        return chain.filter(exchange).contextWrite(ctx -> ctx.put("request_id", id));
+        return chain.filter(exchange).contextWrite(ctx -> ctx.put(RequestIdLogging.KEY, id));
+    }
+
+    /** The client's id when it is sane ({@code [A-Za-z0-9._:-]{1,128}}), else a new one. */
+    public static String idFor(String given) {
+        return given != null && CLIENT_ID.matcher(given).matches() ? given : "req_" + UUID.randomUUID();
     }
 
     public static String of(ServerWebExchange exchange) {

@@ -1,7 +1,9 @@
 package dev.coderun.gateway.runs;
 
+import dev.coderun.gateway.api.JsonText;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /** The body of {@code POST .../code-runs}; {@link RunRequestValidator} decides what is acceptable. */
 public record SubmitRunRequest(
@@ -10,7 +12,8 @@ public record SubmitRunRequest(
         String command,
         List<String> args,
         Map<String, String> env,
-        String stdin,
+        // Goes to the container, never to PostgreSQL: NUL is data here (every other string refuses it: JsonText).
+        @JsonDeserialize(using = JsonText.Utf8.class) String stdin,
         String cwd,
         Integer timeoutSeconds,
         Long maxOutputBytes,
