@@ -43,6 +43,7 @@ class GeneratedClientIT {
             RunStatus.TIMED_OUT, RunStatus.CANCELLED, RunStatus.ERRORED, RunStatus.REJECTED);
 
     private static String handle;
+    private static String token;
     private static ApiClient client;
     private static RuntimesApi runtimes;
     private static RunsApi runs;
@@ -51,7 +52,7 @@ class GeneratedClientIT {
     static void aClientForAFreshHandle() {
         Stack stack = Stack.get();
         handle = "gen-" + UUID.randomUUID().toString().substring(0, 8);
-        String token = Api.token(Stack.JWT_SECRET, "user:generated", List.of(handle),
+        token = Api.token(Stack.JWT_SECRET, "user:generated", List.of(handle),
                 "runtimes:read runtimes:write runs:read runs:write");
         client = new ApiClient();
         client.updateBaseUri(stack.gatewayUrl);
@@ -92,6 +93,17 @@ class GeneratedClientIT {
         assertThat(pending.getStatus()).isEqualTo(RunStatus.PENDING);
         assertThat(pending.getTriggeredBy()).isEqualTo("user:generated");
 
+        // The run's event stream, as the document describes it (text/event-stream; generated clients do not read
+        // streams, so it is read with the generated client's base URI and the same token): its transitions, then its end.
+        try (SseClient events = SseClient.open(client.getBaseUri() + "/v2/handles/" + handle + "/code-runs/"
+                + pending.getId() + "/events", token, Map.of())) {
+            assertThat(events.status).isEqualTo(200);
+            await("the run's stream ends").atMost(Tenant.RUN_BOUND).until(events::ended);
+            assertThat(events.events).filteredOn(e -> e.event().equals("transition"))
+                    .extracting(e -> e.data().path("status").asString())
+                    .containsExactly("PENDING", "QUEUED", "STARTING", "RUNNING", "SUCCEEDED");
+        }
+
         Run run = await("run " + pending.getId()).atMost(Tenant.RUN_BOUND).pollInterval(Duration.ofMillis(200))
                 .until(() -> runs.getRun(handle, pending.getId()).getData(), r -> TERMINAL.contains(r.getStatus()));
         assertThat(run.getStatus()).isEqualTo(RunStatus.SUCCEEDED);
@@ -110,9 +122,10 @@ class GeneratedClientIT {
         assertThat(output.getStdoutBytes()).isEqualTo(3L);
         assertThat(output.getStdoutTruncated()).isFalse();
 
-        assertThat(runs.listRuns(handle, RunStatus.SUCCEEDED, "busybox", 10, null).getData())
+        assertThat(runs.listRuns(handle, RunStatus.SUCCEEDED, "busybox", List.of("suite=generated-client"), null,
+                null, 10, null).getData())
                 .extracting(Run::getId).contains(run.getId());
-        assertThat(runs.listRuns(handle, RunStatus.FAILED, null, 10, null).getData()).isEmpty();
+        assertThat(runs.listRuns(handle, RunStatus.FAILED, null, null, null, null, 10, null).getData()).isEmpty();
     }
 
     @Test
