@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * never inside one ({@link #uninterrupted}), so the launcher always knows what the engine did (a container created, a
  * process started) and ends it.
  */
-public final class ContainerLauncher {
+public final class ContainerLauncher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ContainerLauncher.class);
 
@@ -83,7 +83,7 @@ public final class ContainerLauncher {
         this(docker, dockerHost, workerId, pullTimeout, null);
     }
 
-    /** @param pool where warm containers are taken from; null for none (every run cold) */
+    /** @param pool where warm containers are taken from, closed with the launcher; null for none (every run cold) */
     public ContainerLauncher(
             DockerClient docker, URI dockerHost, String workerId, Duration pullTimeout, WarmPool pool) {
         this.docker = docker;
@@ -329,6 +329,14 @@ public final class ContainerLauncher {
 
     private InspectExecResponse inspectExec(String execId) {
         return uninterrupted(() -> docker.inspectExecCmd(execId).exec());
+    }
+
+    /** Drains the warm pool, if any; call when no run uses the launcher any more. */
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
     }
 
     /** Removes every container labelled with this worker's id: what a previous process of this worker left behind. */

@@ -8,8 +8,6 @@ import dev.coderun.worker.WorkerProperties;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -31,25 +29,20 @@ class SandboxConfiguration {
 
     /**
      * Fails the worker's start when the engine is unreachable: a worker that cannot run containers takes no runs. The
-     * orphan sweep runs before the pool creates anything, so it removes only what a previous process left (warm
-     * containers included). The pool is closed (drained) after the launcher's users stopped, as it is a dependency.
+     * orphan sweep runs before the pool exists, so it removes only what a previous process left (warm containers
+     * included). Closing the launcher (after the runs that use it ended) drains its pool.
      */
-    @Bean
-    ContainerLauncher containerLauncher(
-            DockerClient dockerClient, WorkerProperties properties, ObjectProvider<WarmPool> warmPool) {
-        ContainerLauncher sweeper = new ContainerLauncher(dockerClient, properties.docker().host(), properties.id(),
-                properties.docker().pullTimeout());
-        sweeper.removeOrphans();
-        return new ContainerLauncher(dockerClient, properties.docker().host(), properties.id(),
-                properties.docker().pullTimeout(), warmPool.getIfAvailable());
-    }
-
-    /** Absent when {@code coderun.worker.pool.size-per-runtime} is 0. */
     @Bean(destroyMethod = "close")
-    @ConditionalOnExpression("${coderun.worker.pool.size-per-runtime:2} > 0")
-    WarmPool warmPool(DockerClient dockerClient, WorkerProperties properties, Clock clock) {
-        return new WarmPool(dockerClient, properties.pool().sizePerRuntime(), properties.slots(),
-                properties.pool().keepWarmFor(), clock);
+    ContainerLauncher containerLauncher(DockerClient dockerClient, WorkerProperties properties, Clock clock) {
+        URI host = properties.docker().host();
+        Duration pullTimeout = properties.docker().pullTimeout();
+        new ContainerLauncher(dockerClient, host, properties.id(), pullTimeout).removeOrphans();
+        WorkerProperties.Pool pool = properties.pool();
+        return new ContainerLauncher(dockerClient, host, properties.id(), pullTimeout,
+                pool.sizePerRuntime() == 0
+                        ? null
+                        : new WarmPool(dockerClient, pool.sizePerRuntime(), properties.slots(), pool.keepWarmFor(),
+                                clock));
     }
 
     /**
