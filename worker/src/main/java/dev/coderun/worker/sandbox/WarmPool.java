@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>A key is kept warm while a run of it was seen within {@code keepWarmFor}, with up to {@code sizePerKey} containers;
  * all keys together hold at most {@code maxContainers}, the most recently run keys first. Containers are created and
  * removed on one background thread, after every take and demand and on a fixed tick (which also lets idle keys go).
- * A key whose container cannot be created or does not stay running (the image lacks {@code sleep}, say) is disabled for
- * the life of the pool: its runs go cold. Pooled containers carry this worker's id label, so the orphan sweep at the
+ * A key whose waiter cannot run (the image lacks {@code sleep}, say) is disabled for the life of the pool: its runs go
+ * cold; other failures to create one are retried by the next refill. Pooled containers carry this worker's id label, so the orphan sweep at the
  * next start ({@link ContainerLauncher#removeOrphans}) removes those a crash left behind; {@link #close} removes the
  * rest.
  */
@@ -228,7 +228,11 @@ public final class WarmPool implements AutoCloseable {
         }
     }
 
-    /** Creates and starts a container for the key; empty (and the key disabled) when it does not stay running. */
+    /**
+     * Creates and starts a container for the key; empty when that failed. When the waiter cannot run in the image (it
+     * exits at once, or the engine cannot start it: no {@code sleep}) the key is disabled; any other failure (the
+     * engine busy or briefly failing) is retried by the next refill.
+     */
     private Optional<String> create(PoolKey key) {
         String id = null;
         try {
@@ -252,19 +256,40 @@ public final class WarmPool implements AutoCloseable {
             id = create.exec().getId();
             docker.startContainerCmd(id).exec();
             if (!Boolean.TRUE.equals(docker.inspectContainerCmd(id).exec().getState().getRunning())) {
-                throw new IllegalStateException("its waiting process exited at once");
+                disable(key, "its waiting process exited at once");
+                remove(id);
+                return Optional.empty();
             }
             return Optional.of(id);
         } catch (RuntimeException e) {
-            synchronized (lock) {
-                disabled.add(key);
+            if (id != null && waiterCannotRun(id)) {
+                disable(key, e.getMessage());
+            } else {
+                log.warn("creating a warm container for image {} failed; the next refill tries again: {}",
+                        key.image(), e.getMessage());
             }
-            log.warn("no warm containers for image {}: {}; its runs start cold", key.image(), e.getMessage());
             if (id != null) {
                 remove(id);
             }
             return Optional.empty();
         }
+    }
+
+    /** The engine gives a container whose process it cannot start 127 (not found) or 126 (not executable). */
+    private boolean waiterCannotRun(String containerId) {
+        try {
+            Long exitCode = docker.inspectContainerCmd(containerId).exec().getState().getExitCodeLong();
+            return exitCode != null && (exitCode == 127 || exitCode == 126);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void disable(PoolKey key, String reason) {
+        synchronized (lock) {
+            disabled.add(key);
+        }
+        log.warn("no warm containers for image {}: {}; its runs start cold", key.image(), reason);
     }
 
     private void remove(String containerId) {
