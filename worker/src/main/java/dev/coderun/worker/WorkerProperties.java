@@ -36,6 +36,7 @@ import org.springframework.validation.annotation.Validated;
  * @param docker the Docker engine runs execute on
  * @param sandbox the container limits that are the platform's rather than the runtime's
  * @param output how captured output is cut into chunks
+ * @param pool the warm containers kept ready for runs
  */
 @Validated
 @ConfigurationProperties("coderun.worker")
@@ -49,7 +50,8 @@ public record WorkerProperties(
         @DefaultValue @Valid Control control,
         @DefaultValue @Valid Docker docker,
         @DefaultValue @Valid Sandbox sandbox,
-        @DefaultValue @Valid Output output) {
+        @DefaultValue @Valid Output output,
+        @DefaultValue @Valid Pool pool) {
 
     public WorkerProperties {
         if (id == null || id.isBlank()) {
@@ -129,6 +131,18 @@ public record WorkerProperties(
             }
         }
     }
+
+    /**
+     * Warm containers: started ahead of demand for the runtimes (precisely: the sandbox settings) recently run here,
+     * each used by one run only ({@code docker exec} of the run's process) and then removed. At most {@code slots}
+     * are kept over all runtimes, the most recently run first.
+     *
+     * @param sizePerRuntime warm containers kept per runtime; 0 turns the pool off (every run starts cold). Default 2
+     * @param keepWarmFor how long after its last run a runtime keeps its warm containers. Default 10m
+     */
+    public record Pool(
+            @DefaultValue("2") @Min(0) int sizePerRuntime,
+            @DefaultValue("10m") @DurationMin(seconds = 1) Duration keepWarmFor) {}
 
     private static String defaultId() {
         String host;

@@ -6,6 +6,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.coderun.worker.WorkerProperties;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,14 +27,22 @@ class SandboxConfiguration {
         return new SandboxPolicy(properties.sandbox().user(), properties.sandbox().tmpfsSize().toBytes());
     }
 
-    /** Fails the worker's start when the engine is unreachable: a worker that cannot run containers takes no runs. */
-    @Bean
-    ContainerLauncher containerLauncher(DockerClient dockerClient, WorkerProperties properties) {
-        ContainerLauncher launcher =
-                new ContainerLauncher(dockerClient, properties.docker().host(), properties.id(),
-                        properties.docker().pullTimeout());
-        launcher.removeOrphans();
-        return launcher;
+    /**
+     * Fails the worker's start when the engine is unreachable: a worker that cannot run containers takes no runs. The
+     * orphan sweep runs before the pool exists, so it removes only what a previous process left (warm containers
+     * included). Closing the launcher (after the runs that use it ended) drains its pool.
+     */
+    @Bean(destroyMethod = "close")
+    ContainerLauncher containerLauncher(DockerClient dockerClient, WorkerProperties properties, Clock clock) {
+        URI host = properties.docker().host();
+        Duration pullTimeout = properties.docker().pullTimeout();
+        new ContainerLauncher(dockerClient, host, properties.id(), pullTimeout).removeOrphans();
+        WorkerProperties.Pool pool = properties.pool();
+        return new ContainerLauncher(dockerClient, host, properties.id(), pullTimeout,
+                pool.sizePerRuntime() == 0
+                        ? null
+                        : new WarmPool(dockerClient, pool.sizePerRuntime(), properties.slots(), pool.keepWarmFor(),
+                                clock));
     }
 
     /**

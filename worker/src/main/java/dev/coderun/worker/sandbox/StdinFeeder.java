@@ -63,7 +63,7 @@ final class StdinFeeder implements AutoCloseable {
         channel.close();
     }
 
-    private static SocketAddress address(URI dockerHost) {
+    static SocketAddress address(URI dockerHost) {
         return switch (dockerHost.getScheme()) {
             case "unix" -> UnixDomainSocketAddress.of(dockerHost.getPath());
             case "tcp" -> new InetSocketAddress(dockerHost.getHost(), dockerHost.getPort());
@@ -71,7 +71,7 @@ final class StdinFeeder implements AutoCloseable {
         };
     }
 
-    private static void write(SocketChannel channel, byte[] bytes) throws IOException {
+    static void write(SocketChannel channel, byte[] bytes) throws IOException {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
             channel.write(buffer);
@@ -79,7 +79,7 @@ final class StdinFeeder implements AutoCloseable {
     }
 
     /** Reads up to the blank line that ends the response head; returns its status line. */
-    private static String readResponseHead(SocketChannel channel) throws IOException {
+    static String readResponseHead(SocketChannel channel) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         ByteBuffer one = ByteBuffer.allocate(1);
         while (head.size() < MAX_RESPONSE_HEAD) {

@@ -1,0 +1,304 @@
+package dev.coderun.worker.sandbox;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Started containers waiting for a run, per {@link PoolKey}, each used by exactly one run: {@link #take} hands a
+ * container to one caller and forgets it; that caller runs its process in it ({@code docker exec}) and removes it.
+ *
+ * <p>A key is kept warm while a run of it was seen within {@code keepWarmFor}, with up to {@code sizePerKey} containers;
+ * all keys together hold at most {@code maxContainers}, the most recently run keys first. Containers are created and
+ * removed on one background thread, after every take and demand and on a fixed tick (which also lets idle keys go).
+ * A key whose waiter cannot run (the image lacks {@code sleep}, say) is disabled for the life of the pool: its runs go
+ * cold; other failures to create one are retried by the next refill. Pooled containers carry this worker's id label, so the orphan sweep at the
+ * next start ({@link ContainerLauncher#removeOrphans}) removes those a crash left behind; {@link #close} removes the
+ * rest.
+ */
+public final class WarmPool implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
+
+    /** Marks a pooled container; its value is {@code warm}. Pooled containers have no run id label. */
+    public static final String LABEL_POOL = "coderun.pool";
+
+    /**
+     * A pooled container's main process: one process that only waits, until the container is removed. It holds one
+     * pid, so the container's pids limit is the spec's plus one and the run gets exactly the spec's.
+     */
+    static final List<String> WAITER = List.of("sleep", "2147483647");
+
+    private static final Duration TICK = Duration.ofSeconds(30);
+
+    private final DockerClient docker;
+    private final int sizePerKey;
+    private final int maxContainers;
+    private final Duration keepWarmFor;
+    private final Clock clock;
+    private final ScheduledExecutorService refiller =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("warm-pool").daemon().factory());
+
+    /** Guards the fields below; engine calls are never made while holding it. */
+    private final Object lock = new Object();
+    private final Map<PoolKey, Deque<String>> ready = new HashMap<>();
+    private final Map<PoolKey, Instant> lastDemand = new HashMap<>();
+    private final Set<PoolKey> disabled = new HashSet<>();
+    private boolean closed;
+
+    /**
+     * @param sizePerKey warm containers kept per key; positive
+     * @param maxContainers warm containers kept at most over all keys
+     * @param keepWarmFor how long after its last run a key stays warm
+     */
+    public WarmPool(DockerClient docker, int sizePerKey, int maxContainers, Duration keepWarmFor, Clock clock) {
+        if (sizePerKey <= 0 || maxContainers <= 0) {
+            throw new IllegalArgumentException("a warm pool needs a positive size");
+        }
+        this.docker = docker;
+        this.sizePerKey = sizePerKey;
+        this.maxContainers = maxContainers;
+        this.keepWarmFor = keepWarmFor;
+        this.clock = clock;
+        refiller.scheduleWithFixedDelay(this::refill, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A warm container for a spec of this key, now the caller's alone (it must remove it); empty when none is ready.
+     * A take counts as a run of the key and starts a refill.
+     */
+    public Optional<String> take(PoolKey key) {
+        String taken;
+        synchronized (lock) {
+            if (closed) {
+                return Optional.empty();
+            }
+            Deque<String> waiting = ready.get(key);
+            taken = waiting == null ? null : waiting.pollFirst();
+            if (taken != null) {
+                lastDemand.put(key, clock.instant());
+            }
+        }
+        if (taken != null) {
+            scheduleRefill();
+        }
+        return Optional.ofNullable(taken);
+    }
+
+    /** A run of this key went cold (its image is on the engine now): keeps the key warm and starts a refill. */
+    public void demanded(PoolKey key) {
+        synchronized (lock) {
+            if (closed || disabled.contains(key)) {
+                return;
+            }
+            lastDemand.put(key, clock.instant());
+        }
+        scheduleRefill();
+    }
+
+    /** Ready containers per key, for observation. */
+    public Map<PoolKey, Integer> readyCounts() {
+        synchronized (lock) {
+            Map<PoolKey, Integer> counts = new HashMap<>();
+            ready.forEach((key, ids) -> counts.put(key, ids.size()));
+            return counts;
+        }
+    }
+
+    /** Stops refilling and removes every ready container; a container already taken is its run's to remove. */
+    @Override
+    public void close() {
+        List<String> left = new ArrayList<>();
+        synchronized (lock) {
+            closed = true;
+            ready.values().forEach(left::addAll);
+            ready.clear();
+        }
+        // Not interrupted: an engine call cut short could leave a container the pool does not know of. A container
+        // being created when the pool closed is removed by the refill that created it.
+        refiller.shutdown();
+        try {
+            if (!refiller.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("the warm pool's refill did not stop; the next start of this worker removes what it left");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        left.forEach(this::remove);
+        log.info("warm pool drained: {} containers removed", left.size());
+    }
+
+    /**
+     * How many warm containers each key should have: keys run within {@code keepWarmFor}, most recent first, each
+     * {@code sizePerKey} until {@code maxContainers} are given out. Keys left out (idle, or beyond the cap) get none.
+     */
+    static LinkedHashMap<PoolKey, Integer> targets(
+            Map<PoolKey, Instant> lastDemand, Instant now, Duration keepWarmFor, int sizePerKey, int maxContainers) {
+        LinkedHashMap<PoolKey, Integer> targets = new LinkedHashMap<>();
+        int left = maxContainers;
+        List<Map.Entry<PoolKey, Instant>> recentFirst = lastDemand.entrySet().stream()
+                .filter(demand -> demand.getValue().plus(keepWarmFor).isAfter(now))
+                .sorted(Map.Entry.<PoolKey, Instant>comparingByValue(Comparator.reverseOrder()))
+                .toList();
+        for (Map.Entry<PoolKey, Instant> demand : recentFirst) {
+            int size = Math.min(sizePerKey, left);
+            if (size == 0) {
+                break;
+            }
+            targets.put(demand.getKey(), size);
+            left -= size;
+        }
+        return targets;
+    }
+
+    private void scheduleRefill() {
+        try {
+            refiller.execute(this::refill);
+        } catch (RejectedExecutionException closing) {
+            // The pool is closing; nothing is refilled any more.
+        }
+    }
+
+    /** Runs on the refill thread only, so containers of a key are created one at a time. */
+    private void refill() {
+        try {
+            List<String> surplus = new ArrayList<>();
+            LinkedHashMap<PoolKey, Integer> targets;
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                Instant now = clock.instant();
+                lastDemand.entrySet().removeIf(demand -> !demand.getValue().plus(keepWarmFor).isAfter(now));
+                targets = targets(lastDemand, now, keepWarmFor, sizePerKey, maxContainers);
+                for (Map.Entry<PoolKey, Deque<String>> entry : ready.entrySet()) {
+                    int keep = targets.getOrDefault(entry.getKey(), 0);
+                    while (entry.getValue().size() > keep) {
+                        surplus.add(entry.getValue().pollLast());
+                    }
+                }
+                ready.values().removeIf(Deque::isEmpty);
+            }
+            surplus.forEach(this::remove);
+            targets.forEach(this::fill);
+        } catch (RuntimeException e) {
+            log.error("refilling the warm pool failed", e);
+        }
+    }
+
+    private void fill(PoolKey key, int target) {
+        while (true) {
+            synchronized (lock) {
+                if (closed || disabled.contains(key)
+                        || ready.getOrDefault(key, new ArrayDeque<>()).size() >= target) {
+                    return;
+                }
+            }
+            Optional<String> created = create(key);
+            if (created.isEmpty()) {
+                return;
+            }
+            synchronized (lock) {
+                if (!closed) {
+                    ready.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(created.get());
+                    continue;
+                }
+            }
+            remove(created.get());
+            return;
+        }
+    }
+
+    /**
+     * Creates and starts a container for the key; empty when that failed. When the waiter cannot run in the image (it
+     * exits at once, or the engine cannot start it: no {@code sleep}) the key is disabled; any other failure (the
+     * engine busy or briefly failing) is retried by the next refill.
+     */
+    private Optional<String> create(PoolKey key) {
+        String id = null;
+        try {
+            Map<String, String> labels = new HashMap<>(key.labels());
+            labels.put(LABEL_POOL, "warm");
+            var create = docker.createContainerCmd(key.image())
+                    .withEntrypoint(WAITER)
+                    .withCmd(List.of())
+                    .withUser(key.user())
+                    .withLabels(labels)
+                    .withHostConfig(ContainerLauncher.hostConfig(key.memoryBytes(), key.nanoCpus(),
+                            key.pidsLimit() + 1, key.networkMode(), key.readOnlyRootfs(), key.tmpfs(),
+                            key.capDrop(), key.securityOpts()))
+                    .withTty(false)
+                    .withAttachStdin(false)
+                    .withAttachStdout(false)
+                    .withAttachStderr(false);
+            if (key.workingDir() != null) {
+                create.withWorkingDir(key.workingDir());
+            }
+            id = create.exec().getId();
+            docker.startContainerCmd(id).exec();
+            if (!Boolean.TRUE.equals(docker.inspectContainerCmd(id).exec().getState().getRunning())) {
+                disable(key, "its waiting process exited at once");
+                remove(id);
+                return Optional.empty();
+            }
+            return Optional.of(id);
+        } catch (RuntimeException e) {
+            if (id != null && waiterCannotRun(id)) {
+                disable(key, e.getMessage());
+            } else {
+                log.warn("creating a warm container for image {} failed; the next refill tries again: {}",
+                        key.image(), e.getMessage());
+            }
+            if (id != null) {
+                remove(id);
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** The engine gives a container whose process it cannot start 127 (not found) or 126 (not executable). */
+    private boolean waiterCannotRun(String containerId) {
+        try {
+            Long exitCode = docker.inspectContainerCmd(containerId).exec().getState().getExitCodeLong();
+            return exitCode != null && (exitCode == 127 || exitCode == 126);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void disable(PoolKey key, String reason) {
+        synchronized (lock) {
+            disabled.add(key);
+        }
+        log.warn("no warm containers for image {}: {}; its runs start cold", key.image(), reason);
+    }
+
+    private void remove(String containerId) {
+        try {
+            docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException gone) {
+            // Already removed: the outcome wanted.
+        } catch (RuntimeException e) {
+            log.error("could not remove warm container {}; the next start of this worker removes it", containerId, e);
+        }
+    }
+}

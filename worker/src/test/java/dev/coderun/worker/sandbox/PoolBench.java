@@ -1,0 +1,118 @@
+package dev.coderun.worker.sandbox;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.coderun.events.OutputChunk.OutputStream;
+import dev.coderun.events.RunSpec;
+import dev.coderun.worker.LocalRegistry;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Not a test: {@code infra/scripts/bench-pool.sh} runs it. N sequential {@code echo hi} runs of the busybox runtime
+ * through {@link ContainerLauncher}, cold (no pool) and then warm (a pool of one container per key; before each warm run
+ * it waits, untimed, until a warm container is ready, so every warm run takes one). Prints p50/p95 of call → process
+ * running ({@code started}), call → first output byte and call → return (exited, output drained, container removed).
+ */
+public final class PoolBench {
+
+    private static final URI HOST = URI.create("unix:///var/run/docker.sock");
+    private static final String WORKER_ID = "pool-bench-" + ProcessHandle.current().pid();
+
+    private PoolBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
+        try (DockerClient docker = SandboxConfiguration.dockerClient(HOST, 4)) {
+            ContainerLauncher cold = new ContainerLauncher(docker, HOST, WORKER_ID, Duration.ofMinutes(1));
+            cold.removeOrphans();
+            RunSpec sample = LocalRegistry.aBusyboxRun().command("echo hi").build();
+            cold.run(policy.containerFor(sample, WORKER_ID), new Timing(System.nanoTime()));
+
+            List<Timing> coldRuns = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                coldRuns.add(time(cold, policy, null, null));
+            }
+            List<Timing> warmRuns = new ArrayList<>();
+            try (WarmPool pool = new WarmPool(docker, 1, 1, Duration.ofMinutes(5), Clock.systemUTC())) {
+                ContainerLauncher warm = new ContainerLauncher(docker, HOST, WORKER_ID, Duration.ofMinutes(1), pool);
+                PoolKey key = PoolKey.of(policy.containerFor(sample, WORKER_ID));
+                pool.demanded(key);
+                for (int i = 0; i < runs; i++) {
+                    warmRuns.add(time(warm, policy, pool, key));
+                }
+            }
+            System.out.printf("ContainerLauncher, busybox `echo hi`, %d sequential runs each (ms)%n", runs);
+            System.out.printf("%-6s %22s %22s %22s%n", "", "call -> running", "call -> first byte", "call -> return");
+            print("cold", coldRuns);
+            print("warm", warmRuns);
+            cold.removeOrphans();
+        }
+    }
+
+    private static Timing time(ContainerLauncher launcher, SandboxPolicy policy, WarmPool pool, PoolKey key)
+            throws Exception {
+        if (pool != null) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (pool.readyCounts().getOrDefault(key, 0) == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no warm container within 30 s");
+                }
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+        }
+        ContainerSpec spec = policy.containerFor(LocalRegistry.aBusyboxRun().command("echo hi").build(), WORKER_ID);
+        Timing timing = new Timing(System.nanoTime());
+        ContainerExit exit = launcher.run(spec, timing);
+        timing.returned = System.nanoTime();
+        if (exit.exitCode() == null || exit.exitCode() != 0) {
+            throw new IllegalStateException("echo hi exited " + exit);
+        }
+        return timing;
+    }
+
+    private static void print(String name, List<Timing> timings) {
+        System.out.printf("%-6s %22s %22s %22s%n", name,
+                percentiles(timings.stream().mapToLong(t -> t.started - t.called).toArray()),
+                percentiles(timings.stream().mapToLong(t -> t.firstByte - t.called).toArray()),
+                percentiles(timings.stream().mapToLong(t -> t.returned - t.called).toArray()));
+    }
+
+    private static String percentiles(long[] nanos) {
+        long[] sorted = nanos.clone();
+        java.util.Arrays.sort(sorted);
+        return String.format("p50 %4d  p95 %4d", ms(sorted[(int) Math.ceil(0.5 * sorted.length) - 1]),
+                ms(sorted[(int) Math.ceil(0.95 * sorted.length) - 1]));
+    }
+
+    private static long ms(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    private static final class Timing implements ContainerObserver {
+        final long called;
+        volatile long started;
+        volatile long firstByte;
+        volatile long returned;
+
+        Timing(long called) {
+            this.called = called;
+        }
+
+        @Override
+        public void started() {
+            started = System.nanoTime();
+        }
+
+        @Override
+        public synchronized void output(OutputStream stream, byte[] bytes) {
+            if (firstByte == 0) {
+                firstByte = System.nanoTime();
+            }
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package dev.coderun.worker.sandbox;
+
+import static dev.coderun.worker.LocalRegistry.aBusyboxRun;
+import static dev.coderun.worker.LocalRegistry.busybox;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.coderun.events.OutputChunk.OutputStream;
+import dev.coderun.events.RunSpec;
+import dev.coderun.worker.TestRuns.RunBuilder;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Warm runs against cold runs of the same spec, on the local Docker engine: a run that takes a warm container must not
+ * be told apart from a cold one by anything it can see or report, and each warm container serves one run only.
+ */
+class WarmPoolIT {
+
+    private static final URI HOST = URI.create("unix:///var/run/docker.sock");
+    private static final Duration BOUND = Duration.ofSeconds(20);
+    private static DockerClient docker;
+
+    private final String workerId = "warm-it-" + System.nanoTime();
+    private final SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
+    private ContainerLauncher cold;
+    private WarmPool pool;
+    private ContainerLauncher warm;
+
+    @BeforeAll
+    static void connect() {
+        docker = SandboxConfiguration.dockerClient(HOST, 4);
+    }
+
+    @AfterAll
+    static void disconnect() throws Exception {
+        docker.close();
+    }
+
+    @BeforeEach
+    void startPool() {
+        cold = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1));
+        pool = new WarmPool(docker, 1, 2, Duration.ofMinutes(5), Clock.systemUTC());
+        warm = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1), pool);
+    }
+
+    @AfterEach
+    void removeEverything() {
+        pool.close();
+        cold.removeOrphans();
+    }
+
+    @Test
+    void aWarmRunGivesWhatAColdRunGivesForTheSameSpec() throws Exception {
+        List<RunBuilder> runs = List.of(
+                aBusyboxRun().command("echo", "hello  world", "$HOME"),
+                aBusyboxRun().command("echo abc | tr a-c x-z; echo oops >&2; exit 3"),
+                aBusyboxRun().runtime(busybox().env(Map.of("A", "runtime-a", "B", "runtime-b")).build())
+                        .env(Map.of("B", "run-b")).command("env | grep -v HOSTNAME | sort"),
+                aBusyboxRun().stdin("line one\nline two").command("cat"),
+                aBusyboxRun().stdin("0123456789abcdef".repeat(64 * 1024)).command("wc -c"),
+                aBusyboxRun().stdin("x".repeat(1024 * 1024)).command("echo ignored"),
+                aBusyboxRun().command("cat; echo done"),
+                aBusyboxRun().cwd("/tmp").command("pwd"),
+                aBusyboxRun().cwd("/no/such/dir").command("pwd; ls -ld ."),
+                aBusyboxRun().command("id -u; id -g; id -G"),
+                aBusyboxRun().command("echo x > /x; echo y > /tmp/y && cat /tmp/y"),
+                aBusyboxRun().command("ls /sys/class/net"),
+                aBusyboxRun().runtime(busybox().network("bridge").build()).command("ls /sys/class/net"),
+                // A child that outlives the process is killed with it, as the end of a cold container kills it.
+                aBusyboxRun().command("(sleep 1; echo late) & echo early"));
+        for (RunBuilder run : runs) {
+            Recorded coldRun = run(cold, run.runId(UUID.randomUUID().toString()).build());
+            Recorded warmRun = runWarm(run.runId(UUID.randomUUID().toString()).build());
+
+            assertThat(warmRun.stdout()).as("stdout of %s", run.build().command()).isEqualTo(coldRun.stdout());
+            assertThat(warmRun.stderr()).as("stderr of %s", run.build().command()).isEqualTo(coldRun.stderr());
+            assertThat(warmRun.exit.exitCode()).as("exit of %s", run.build().command())
+                    .isEqualTo(coldRun.exit.exitCode());
+            assertThat(warmRun.exit.timedOut()).isEqualTo(coldRun.exit.timedOut());
+            assertThat(warmRun.exit.oomKilled()).isEqualTo(coldRun.exit.oomKilled());
+            assertThat(warmRun.started()).hasValue(coldRun.started().get());
+        }
+    }
+
+    @Test
+    void aCommandThatDoesNotExistFailsWarmAsItFailsCold() throws Exception {
+        RunBuilder run = aBusyboxRun().command("no-such-command", "arg");
+        Recorded coldRun = run(cold, run.build());
+        Recorded warmRun = runWarm(run.runId(UUID.randomUUID().toString()).build());
+
+        assertThat(warmRun.exit.exitCode()).isEqualTo(coldRun.exit.exitCode()).isEqualTo(127);
+        assertThat(warmRun.stderr()).contains("no-such-command").contains("executable file not found");
+        assertThat(warmRun.stdout()).isEmpty();
+        assertThat(warmRun.started()).hasValue(0);
+    }
+
+    @Test
+    void eachWarmContainerServesOneRunAndIsRemovedAfterIt() throws Exception {
+        Recorded first = runWarm(aBusyboxRun().command("hostname").build());
+        Recorded second = runWarm(aBusyboxRun().command("hostname").build());
+
+        assertThat(first.takenId).startsWith(first.stdout().strip());
+        assertThat(second.takenId).startsWith(second.stdout().strip());
+        assertThat(second.takenId).isNotEqualTo(first.takenId);
+        assertThat(docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(first.takenId)).exec())
+                .isEmpty();
+    }
+
+    @Test
+    void aTakenContainerIsReplacedInTheBackground() throws Exception {
+        RunSpec spec = aBusyboxRun().command("true").build();
+        Recorded run = runWarm(spec);
+
+        PoolKey key = PoolKey.of(policy.containerFor(spec, workerId));
+        await().atMost(BOUND).until(() -> pool.readyCounts().getOrDefault(key, 0) == 1);
+        assertThat(pooledContainers()).hasSize(1).doesNotContain(run.takenId);
+    }
+
+    @Test
+    void aWarmProcessThatOutlivesItsTimeoutIsKilled() throws Exception {
+        long started = System.nanoTime();
+        Recorded run = runWarm(aBusyboxRun().command("echo before; sleep 30").timeoutSeconds(1).build());
+
+        assertThat(run.exit.timedOut()).isTrue();
+        assertThat(run.exit.exitCode()).isEqualTo(137);
+        assertThat(run.stdout()).isEqualTo("before\n");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aWarmProcessOverItsMemoryLimitIsOomKilledAsACold() throws Exception {
+        RunBuilder run = aBusyboxRun().runtime(busybox().memoryMb(8).build())
+                .command("head -c 64000000 /dev/zero | tail -n 1 > /dev/null");
+        Recorded coldRun = run(cold, run.build());
+        Recorded warmRun = runWarm(run.runId(UUID.randomUUID().toString()).build());
+
+        assertThat(coldRun.exit.oomKilled()).isTrue();
+        assertThat(warmRun.exit.oomKilled()).isTrue();
+        assertThat(warmRun.exit.exitCode()).isEqualTo(coldRun.exit.exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void aWarmProcessKilledOtherwiseIsNotCountedAsOomKilled() throws Exception {
+        Recorded run = runWarm(aBusyboxRun().command("kill -9 $$").build());
+
+        assertThat(run.exit.exitCode()).isEqualTo(137);
+        assertThat(run.exit.oomKilled()).isFalse();
+    }
+
+    /** The pool's waiter holds a pid of its own, outside the run's: the run gets exactly the runtime's pids limit. */
+    @Test
+    void theWarmPidsLimitIsTheColdOne() throws Exception {
+        // The shell and three sleeps are four processes; four sleeps are one too many.
+        RunBuilder fits = aBusyboxRun().runtime(busybox().pidsLimit(4).build())
+                .command("sleep 1 & sleep 1 & sleep 1 & wait; echo fits");
+        RunBuilder tooMany = aBusyboxRun().runtime(busybox().pidsLimit(4).build())
+                .command("sleep 1 & sleep 1 & sleep 1 & sleep 1 & wait; echo done");
+
+        for (RunBuilder run : List.of(fits, tooMany)) {
+            Recorded coldRun = run(cold, run.runId(UUID.randomUUID().toString()).build());
+            Recorded warmRun = runWarm(run.runId(UUID.randomUUID().toString()).build());
+            assertThat(warmRun.stdout()).isEqualTo(coldRun.stdout());
+            assertThat(warmRun.stderr()).isEqualTo(coldRun.stderr());
+        }
+        assertThat(run(cold, fits.build()).stdout()).isEqualTo("fits\n");
+        assertThat(run(cold, tooMany.build()).stderr()).contains("can't fork");
+    }
+
+    @Test
+    void aSpecWithAnotherKeyNeverTakesAWarmContainer() throws Exception {
+        RunSpec small = aBusyboxRun().runtime(busybox().memoryMb(64).build()).build();
+        PoolKey key = warmUp(small);
+        Set<String> before = pooledContainers();
+
+        Recorded other = run(warm, aBusyboxRun().runtime(busybox().memoryMb(65).build()).command("hostname").build());
+
+        assertThat(before).noneMatch(id -> id.startsWith(other.stdout().strip()));
+        assertThat(pool.readyCounts().get(key)).isEqualTo(1);
+        assertThat(pooledContainers()).containsAll(before);
+    }
+
+    @Test
+    void anInterruptedWarmRunKillsItsProcessAndRemovesTheContainer() throws Exception {
+        RunSpec spec = aBusyboxRun().command("echo started; sleep 30").timeoutSeconds(60).build();
+        warmUp(spec);
+        String taken = pooledContainers().iterator().next();
+        Recorder recorder = new Recorder();
+        CompletableFuture<ContainerExit> exit = new CompletableFuture<>();
+        Thread thread = Thread.ofVirtual().start(() -> {
+            try {
+                exit.complete(warm.run(policy.containerFor(spec, workerId), recorder));
+            } catch (Exception e) {
+                exit.completeExceptionally(e);
+            }
+        });
+        await().atMost(BOUND).until(() -> recorder.stdout().equals("started\n"));
+
+        thread.interrupt();
+
+        await().atMost(BOUND).until(exit::isDone);
+        assertThat(exit).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
+                .isInstanceOf(InterruptedException.class);
+        assertThat(recorder.started).hasValue(1);
+        assertThat(docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(taken)).exec()).isEmpty();
+    }
+
+    @Test
+    void closingThePoolRemovesEveryWarmContainer() {
+        warmUp(aBusyboxRun().build());
+        warmUp(aBusyboxRun().runtime(busybox().memoryMb(32).build()).build());
+        assertThat(pooledContainers()).hasSize(2);
+
+        pool.close();
+
+        assertThat(pooledContainers()).isEmpty();
+        assertThat(pool.take(PoolKey.of(policy.containerFor(aBusyboxRun().build(), workerId)))).isEmpty();
+    }
+
+    @Test
+    void warmContainersACrashLeftBehindAreRemovedByTheNextStartsOrphanSweep() {
+        warmUp(aBusyboxRun().build());
+        warmUp(aBusyboxRun().runtime(busybox().memoryMb(32).build()).build());
+        Set<String> left = pooledContainers();
+        assertThat(left).hasSize(2);
+        // The crashed process's pool is simply dropped; the next process of the same worker sweeps at its start.
+        WarmPool crashed = pool;
+        pool = new WarmPool(docker, 1, 2, Duration.ofMinutes(5), Clock.systemUTC());
+        try {
+            int removed = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1)).removeOrphans();
+
+            assertThat(removed).isEqualTo(2);
+            assertThat(pooledContainers()).isEmpty();
+            assertThat(docker.listContainersCmd().withShowAll(true).withIdFilter(List.copyOf(left)).exec()).isEmpty();
+        } finally {
+            crashed.close();
+        }
+    }
+
+    @Test
+    void theWarmPoolKeepsAtMostItsCapOverAllKeysTheMostRecentFirst() {
+        PoolKey first = warmUp(aBusyboxRun().runtime(busybox().memoryMb(31).build()).build());
+        PoolKey second = warmUp(aBusyboxRun().runtime(busybox().memoryMb(32).build()).build());
+        PoolKey third = warmUp(aBusyboxRun().runtime(busybox().memoryMb(33).build()).build());
+
+        await().atMost(BOUND).until(() -> pooledContainers().size() == 2);
+        assertThat(pool.readyCounts()).containsEntry(second, 1).containsEntry(third, 1).doesNotContainKey(first);
+    }
+
+    /** Records the key's demand and waits until its warm container is ready. */
+    private PoolKey warmUp(RunSpec spec) {
+        PoolKey key = PoolKey.of(policy.containerFor(spec, workerId));
+        pool.demanded(key);
+        await().atMost(BOUND).until(() -> pool.readyCounts().getOrDefault(key, 0) >= 1);
+        return key;
+    }
+
+    /** Runs the spec in a container taken from the pool; fails when none was taken. */
+    private Recorded runWarm(RunSpec spec) throws Exception {
+        warmUp(spec);
+        Set<String> before = pooledContainers();
+        Recorded run = run(warm, spec);
+        Set<String> taken = before.stream()
+                .filter(id -> docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(id)).exec().isEmpty())
+                .collect(Collectors.toSet());
+        assertThat(taken).as("warm containers the run took").hasSize(1);
+        return new Recorded(run.exit, run.recorder, taken.iterator().next());
+    }
+
+    private Set<String> pooledContainers() {
+        return docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(SandboxPolicy.LABEL_WORKER_ID, workerId, WarmPool.LABEL_POOL, "warm"))
+                .exec().stream().map(container -> container.getId()).collect(Collectors.toSet());
+    }
+
+    private Recorded run(ContainerLauncher launcher, RunSpec spec) throws Exception {
+        Recorder recorder = new Recorder();
+        ContainerExit exit = launcher.run(policy.containerFor(spec, workerId), recorder);
+        return new Recorded(exit, recorder, null);
+    }
+
+    private record Recorded(ContainerExit exit, Recorder recorder, String takenId) {
+        AtomicInteger started() {
+            return recorder.started;
+        }
+
+        String stdout() {
+            return recorder.stdout();
+        }
+
+        String stderr() {
+            return recorder.stderr();
+        }
+    }
+
+    private static final class Recorder implements ContainerObserver {
+        final AtomicInteger started = new AtomicInteger();
+        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+        @Override
+        public void started() {
+            started.incrementAndGet();
+        }
+
+        @Override
+        public synchronized void output(OutputStream stream, byte[] bytes) {
+            (stream == OutputStream.STDOUT ? stdout : stderr).writeBytes(bytes);
+        }
+
+        synchronized String stdout() {
+            return stdout.toString(UTF_8);
+        }
+
+        synchronized String stderr() {
+            return stderr.toString(UTF_8);
+        }
+    }
+}
