@@ -86,9 +86,16 @@ class GeneratedClientIT {
         }
         assertThat(validated).isEqualTo(RuntimeValidation.StatusEnum.VALID);
 
-        ApiResponse<RunEnvelope> submitted = runs.submitRunWithHttpInfo(handle, new SubmitRunRequest()
-                .runtimeKey("busybox").command("echo hi").labels(Map.of("suite", "generated-client")));
+        SubmitRunRequest request = new SubmitRunRequest()
+                .runtimeKey("busybox").command("echo hi").labels(Map.of("suite", "generated-client"));
+        String key = "generated-" + UUID.randomUUID();
+        ApiResponse<RunEnvelope> submitted = runs.submitRunWithHttpInfo(handle, request, key);
         assertThat(submitted.getStatusCode()).isEqualTo(202);
+        assertThat(submitted.getHeaders()).doesNotContainKey("idempotent-replayed");
+        ApiResponse<RunEnvelope> again = runs.submitRunWithHttpInfo(handle, request, key);
+        assertThat(again.getStatusCode()).isEqualTo(202);
+        assertThat(again.getHeaders()).containsEntry("idempotent-replayed", List.of("true"));
+        assertThat(again.getData().getData().getId()).isEqualTo(submitted.getData().getData().getId());
         Run pending = submitted.getData().getData();
         assertThat(pending.getStatus()).isEqualTo(RunStatus.PENDING);
         assertThat(pending.getTriggeredBy()).isEqualTo("user:generated");
