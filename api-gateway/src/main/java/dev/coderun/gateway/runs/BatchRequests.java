@@ -87,6 +87,10 @@ final class BatchRequests {
             String field = path(e);
             problems.add(FieldViolation.invalid(field.isEmpty() ? "body" : field, "has the wrong type or is malformed"));
             request = null;
+        } catch (JacksonException e) {
+            // A value no field type can hold (a number beyond any range, say), caught below data binding.
+            problems.add(FieldViolation.invalid("body", "holds a value out of range or malformed"));
+            request = null;
         }
         return new RunSubmissions.Item(request, problems.isEmpty() ? key : null, problems);
     }

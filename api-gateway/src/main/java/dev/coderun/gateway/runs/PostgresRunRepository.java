@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -93,6 +94,7 @@ public class PostgresRunRepository {
         String[] commands = new String[n];
         String[] args = new String[n];
         String[] envs = new String[n];
+        String[] stdins = new String[n];
         String[] cwds = new String[n];
         Integer[] timeouts = new Integer[n];
         Long[] maxOutputs = new Long[n];
@@ -110,6 +112,8 @@ public class PostgresRunRepository {
             commands[i] = spec.command();
             args[i] = json.writeValueAsString(spec.args());
             envs[i] = json.writeValueAsString(spec.env());
+            // As base64 text: an array of text cannot carry the NUL a process's input may hold; decoded to bytea below.
+            stdins[i] = Base64.getEncoder().encodeToString(spec.stdin().getBytes(StandardCharsets.UTF_8));
             cwds[i] = spec.cwd();
             timeouts[i] = spec.timeoutSeconds();
             maxOutputs[i] = spec.maxOutputBytes();
@@ -120,17 +124,18 @@ public class PostgresRunRepository {
         }
         return db.sql("""
                 with inserted as (
-                  insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, cwd,
+                  insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd,
                     timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
                     updated_at)
                   select r.id, r.handle, r.runtime_key, r.runtime_version, r.name, r.command, r.args::jsonb,
-                    r.env::jsonb, r.cwd, r.timeout_seconds, r.max_output_bytes, r.max_attempts, r.labels::jsonb,
+                    r.env::jsonb, decode(r.stdin, 'base64'), r.cwd, r.timeout_seconds, r.max_output_bytes,
+                    r.max_attempts, r.labels::jsonb,
                     r.triggered_by, :status, :attempt, r.created_at::timestamptz, r.created_at::timestamptz
                   from unnest(:ids::uuid[], :handles::text[], :runtime_keys::text[], :runtime_versions::int8[],
-                    :names::text[], :commands::text[], :args::text[], :envs::text[], :cwds::text[],
+                    :names::text[], :commands::text[], :args::text[], :envs::text[], :stdins::text[], :cwds::text[],
                     :timeouts::int4[], :max_outputs::int8[], :max_attempts::int4[], :labels::text[],
                     :triggered_by::text[], :created_at::text[])
-                    as r(id, handle, runtime_key, runtime_version, name, command, args, env, cwd, timeout_seconds,
+                    as r(id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd, timeout_seconds,
                       max_output_bytes, max_attempts, labels, triggered_by, created_at)
                   on conflict (id) do nothing
                   returning id
@@ -147,6 +152,7 @@ public class PostgresRunRepository {
                 .bind("commands", commands)
                 .bind("args", args)
                 .bind("envs", envs)
+                .bind("stdins", stdins)
                 .bind("cwds", cwds)
                 .bind("timeouts", timeouts)
                 .bind("max_outputs", maxOutputs)

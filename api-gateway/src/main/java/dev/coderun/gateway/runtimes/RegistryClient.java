@@ -12,8 +12,9 @@ import reactor.core.publisher.Mono;
  * Checks a runtime's pinned image against its registry with the OCI distribution API. The pinned digest decides: the
  * manifest is looked up by it ({@code HEAD /v2/<repo>/manifests/<digest>}), so a uri with no tag validates as well as
  * one with a tag, and a tag that has moved on since the digest was pinned does not fail an image that is still there.
- * Only when the repository lacks the digest is the uri's tag (if any) looked up, to report the digest it now names as
- * a {@code digest_mismatch}. Never fails: every outcome is an {@link ImageValidation}.
+ * Only when the repository lacks the digest is the uri's tag looked up ({@code latest} when the uri names none, as
+ * Docker reads such a uri), to report the digest it now names as a {@code digest_mismatch}; without that tag either,
+ * the image is not found. Never fails: every outcome is an {@link ImageValidation}.
  */
 @Component
 class RegistryClient {
@@ -23,6 +24,9 @@ class RegistryClient {
             "application/vnd.oci.image.manifest.v1+json",
             "application/vnd.docker.distribution.manifest.list.v2+json",
             "application/vnd.docker.distribution.manifest.v2+json");
+
+    /** The tag a uri without one stands for. */
+    static final String IMPLIED_TAG = "latest";
 
     private final RegistryProperties properties;
     private final Clock clock;
@@ -37,8 +41,8 @@ class RegistryClient {
     Mono<ImageValidation> validate(String uri, String pinnedDigest) {
         ImageReference ref = ImageReference.parse(uri);
         return head(ref, pinnedDigest)
-                .flatMap(byDigest -> byDigest.status() == 404 && ref.tag() != null
-                        ? head(ref, ref.tag()).map(byTag -> judge(byTag.status(), byTag.digest(), pinnedDigest))
+                .flatMap(byDigest -> byDigest.status() == 404
+                        ? head(ref, ref.tag() == null ? IMPLIED_TAG : ref.tag()).map(byTag -> judge(byTag.status(), byTag.digest(), pinnedDigest))
                         : Mono.just(judgeByDigest(byDigest.status(), byDigest.digest(), pinnedDigest)))
                 .onErrorResume(e -> Mono.just(failed("registry_unreachable", pinnedDigest, null)));
     }

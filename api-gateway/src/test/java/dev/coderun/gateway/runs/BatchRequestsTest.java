@@ -95,4 +95,17 @@ class BatchRequestsTest {
                         IdempotencyKeysTest.JSON, three.getBytes(StandardCharsets.UTF_8), two))
                 .isInstanceOf(ApiException.class);
     }
+
+    @Test
+    void hostileValuesInItemsAreThatItemsProblemsNotTheRequests() {
+        List<RunSubmissions.Item> items = parse("""
+                {"runs":[{"runtime_key":null,"name":false,"command":"true","max_attempts":1.7976931348623157E308,
+                  "labels":{"te\\u0000am":"qa"}},{"runtime_key":1e9999999999,"name":-1}]}""");
+
+        assertThat(items).hasSize(2);
+        assertThat(items.get(0).request()).isNull();
+        assertThat(items.get(0).earlier()).extracting(FieldViolation::field).containsExactly("body");
+        // Readable, if absurd: the submit path's validation refuses it, as it would a single submit.
+        assertThat(items.get(1).request().runtimeKey()).isEqualTo("Infinity");
+    }
 }

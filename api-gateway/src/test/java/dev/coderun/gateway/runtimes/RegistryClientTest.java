@@ -144,14 +144,27 @@ class RegistryClientTest {
     }
 
     @Test
-    void aPinnedDigestTheRepositoryLacksIsImageNotFoundWhenTheUriHasNoTag() throws IOException {
+    void aPinnedDigestTheRepositoryLacksIsImageNotFoundWhenTheUriHasNoTagAndNoLatest() throws IOException {
         String address = registryWith(Map.of(DIGEST_B, DIGEST_B, "3.11", DIGEST_B));
 
         ImageValidation result = validate(address, address + "/coderun/python", DIGEST_A);
 
         assertThat(result.status()).isEqualTo(ImageValidation.Status.FAILED);
         assertThat(result.reason()).isEqualTo("image_not_found");
-        assertThat(asked).containsExactly("HEAD /v2/coderun/python/manifests/" + DIGEST_A);
+        assertThat(asked).containsExactly(
+                "HEAD /v2/coderun/python/manifests/" + DIGEST_A, "HEAD /v2/coderun/python/manifests/latest");
+    }
+
+    @Test
+    void aPinnedDigestTheRepositoryLacksIsADigestMismatchAgainstLatestWhenTheUriHasNoTag() throws IOException {
+        String address = registryWith(Map.of(DIGEST_B, DIGEST_B, "latest", DIGEST_B));
+
+        ImageValidation result = validate(address, address + "/coderun/python", DIGEST_A);
+
+        assertThat(result.status()).isEqualTo(ImageValidation.Status.FAILED);
+        assertThat(result.reason()).isEqualTo("digest_mismatch");
+        assertThat(result.expectedDigest()).isEqualTo(DIGEST_A);
+        assertThat(result.actualDigest()).isEqualTo(DIGEST_B);
     }
 
     @Test
