@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cold against warm starts of the worker's ContainerLauncher, without the stack: N sequential `echo hi` runs of the
-# local registry's busybox image each way; prints p50/p95 of call -> running, -> first output byte, -> return
+# local registry's busybox image each way; prints p50/p95 of call -> running, -> first output byte, -> end told
+# (where the worker reports the run), -> return (container removed)
 # (worker/src/test/java/dev/coderun/worker/sandbox/PoolBench.java says what each figure is).
 # Needs the Docker engine and the local registry (127.0.0.1:5000). usage: bash infra/scripts/bench-pool.sh [N]
 set -euo pipefail

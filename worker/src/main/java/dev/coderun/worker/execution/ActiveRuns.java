@@ -12,8 +12,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * This worker's slots and the run attempts holding them. A run attempt holds its slot from the moment its dispatch is
- * taken until its {@code RunFinished} is acknowledged by Kafka, so a heartbeat that no longer lists a run was sent after
- * the run's end was durable. The one place run attempts are stopped from. Thread-safe.
+ * taken until its {@code RunFinished} is acknowledged by Kafka and its container is removed, so a heartbeat that no
+ * longer lists a run was sent after the run's end was durable, and this worker never has more run containers than
+ * slots. The one place run attempts are stopped from. Thread-safe.
  */
 @Component
 public final class ActiveRuns {

@@ -5,8 +5,9 @@ import java.util.Optional;
 /**
  * A run attempt holding one of this worker's slots, and the way to stop it. The first stop counts; later ones change
  * nothing. A stop interrupts the run's thread only during its container phase, while {@link RunLifecycle} runs the
- * container: an attempt stopped before the phase enters it interrupted (so its container is never started, or killed
- * at once), and one stopped after it reports its end undisturbed (the process already ended by itself). Thread-safe.
+ * container until its end is known: an attempt stopped before the phase enters it interrupted (so its container is
+ * never started, or killed at once), and one stopped after it reports its end undisturbed (the process already ended
+ * by itself, and its container may still be being removed). Thread-safe.
  */
 public final class ClaimedRun {
 
@@ -54,8 +55,9 @@ public final class ClaimedRun {
     }
 
     /**
-     * Called on the run's thread once the container is gone; from here on a stop changes nothing. Clears an interrupt a
-     * stop left, so that reporting the end is not cut short.
+     * Called on the run's thread once the process's end is known (its container may still exist, for the launcher to
+     * remove) or the container is gone; from here on a stop changes nothing. Clears an interrupt a stop left, so that
+     * reporting the end is not cut short.
      *
      * @return the stop, if the attempt was stopped
      */

@@ -10,6 +10,7 @@ import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.output.OutputCapture;
+import dev.coderun.worker.sandbox.ContainerExit;
 import dev.coderun.worker.sandbox.ContainerLauncher;
 import dev.coderun.worker.sandbox.ContainerObserver;
 import dev.coderun.worker.sandbox.ContainerSpec;
@@ -32,7 +33,9 @@ import org.springframework.stereotype.Component;
  * Executes one taken dispatch from claim to end: publishes {@code RunStarting}, runs the container, publishes
  * {@code RunStarted} once the process runs, streams its output, and publishes exactly one {@code RunFinished} after
  * every output chunk was acknowledged, except for an attempt stopped for a cause the worker does not report
- * ({@link StopCause#reported()}), which the scheduler settles. Never throws: whatever goes wrong ends the run ERRORED.
+ * ({@link StopCause#reported()}), which the scheduler settles. A process that ended by itself (or timed out) is reported
+ * as soon as its end is known, while its container is being removed; {@link #execute} returns after both. Never
+ * throws: whatever goes wrong ends the run ERRORED.
  */
 @Component
 public final class RunLifecycle implements DisposableBean {
@@ -65,7 +68,8 @@ public final class RunLifecycle implements DisposableBean {
     }
 
     /**
-     * Runs the claimed dispatch to its end on the calling thread. A stop of the claim ({@link ClaimedRun#stop}) kills
+     * Runs the claimed dispatch to its end on the calling thread, and returns once its end is reported (acknowledged
+     * by Kafka, or its publishing failed) and its container removed. A stop of the claim ({@link ClaimedRun#stop}) kills
      * the container and ends the run as {@link RunOutcome#stopped} says, with the output written until the kill; a
      * process that ended by itself before the stop reached it reports its own end.
      */
@@ -93,24 +97,20 @@ public final class RunLifecycle implements DisposableBean {
         long flushMs = outputSettings.flushInterval().toMillis();
         ScheduledFuture<?> flushing =
                 flusher.scheduleWithFixedDelay(pump::flush, flushMs, flushMs, TimeUnit.MILLISECONDS);
-        RunObserver observer = new RunObserver(dispatch, pump);
-        Optional<RunOutcome> ended;
-        claim.enterContainerPhase();
+        RunObserver observer = new RunObserver(dispatch, claim, pump, flushing);
         try {
-            ended = Optional.of(runContainer(spec, observer));
-        } catch (InterruptedException stopped) {
-            ended = Optional.empty();
+            Optional<RunOutcome> ended;
+            claim.enterContainerPhase();
+            try {
+                ended = Optional.of(runContainer(spec, observer));
+            } catch (InterruptedException stopped) {
+                ended = Optional.empty();
+            }
+            // A container whose end the launcher told was reported then, before its removal; this reports the others
+            // (a stop, a platform error), their containers gone.
+            observer.report(ended);
         } finally {
             flushing.cancel(false);
-        }
-        Optional<ClaimedRun.Stop> stop = claim.leaveContainerPhase();
-        Optional<RunOutcome> outcome = outcome(ended, stop, observer);
-        if (outcome.isPresent()) {
-            finish(dispatch, outcome.get(), pump);
-        } else {
-            pump.finish();
-            log.warn("attempt {} stopped ({}); the scheduler settles it", dispatch.attempt(),
-                    stop.orElseThrow().cause());
         }
     }
 
@@ -160,16 +160,26 @@ public final class RunLifecycle implements DisposableBean {
         }
     }
 
-    /** Publishes what the container does, and remembers when its process started. */
+    /**
+     * Publishes what the container does and the attempt's end, and remembers when its process started. The end is
+     * reported once, on the run's thread: when the launcher tells it ({@link #ended}, the container not yet removed, so
+     * the report does not wait for the removal) or else after the launcher returned or threw.
+     */
     private final class RunObserver implements ContainerObserver {
 
         private final DispatchRun dispatch;
+        private final ClaimedRun claim;
         private final OutputPump pump;
+        private final ScheduledFuture<?> flushing;
         private volatile Long startedNanos;
+        /** Read and written on the run's thread only. */
+        private boolean reported;
 
-        RunObserver(DispatchRun dispatch, OutputPump pump) {
+        RunObserver(DispatchRun dispatch, ClaimedRun claim, OutputPump pump, ScheduledFuture<?> flushing) {
             this.dispatch = dispatch;
+            this.claim = claim;
             this.pump = pump;
+            this.flushing = flushing;
         }
 
         @Override
@@ -182,6 +192,40 @@ public final class RunLifecycle implements DisposableBean {
         @Override
         public void output(OutputStream stream, byte[] bytes) {
             pump.output(stream, bytes);
+        }
+
+        @Override
+        public void ended(ContainerExit exit) {
+            try {
+                report(Optional.of(RunOutcome.of(exit)));
+            } catch (RuntimeException e) {
+                // Not thrown into the launcher, whose caller would take it for a failure of the container.
+                log.error("the run could not be reported", e);
+            }
+        }
+
+        /**
+         * Leaves the container phase (a stop from here on changes nothing), then publishes the last chunks and
+         * {@code RunFinished} as {@link #outcome} decides, or nothing for a stop the worker does not report. Only the
+         * first call counts.
+         *
+         * @param ended the container's end; empty when the run was stopped before its process ended by itself
+         */
+        void report(Optional<RunOutcome> ended) {
+            if (reported) {
+                return;
+            }
+            reported = true;
+            flushing.cancel(false);
+            Optional<ClaimedRun.Stop> stop = claim.leaveContainerPhase();
+            Optional<RunOutcome> outcome = outcome(ended, stop, this);
+            if (outcome.isPresent()) {
+                finish(dispatch, outcome.get(), pump);
+            } else {
+                pump.finish();
+                log.warn("attempt {} stopped ({}); the scheduler settles it", dispatch.attempt(),
+                        stop.orElseThrow().cause());
+            }
         }
 
         /** How long the process had run at {@code nanos}; null when it never started. */

@@ -40,8 +40,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one {@link ContainerSpec} to its end on a Docker engine: pull the pinned image if missing, create, attach, start,
- * wait up to the timeout (then kill), inspect, remove. The container is removed whatever happens, and every byte the
- * process wrote has reached the observer when {@link #run} returns. Thread-safe; one call per run.
+ * wait up to the timeout (then kill), inspect, tell the observer the end ({@link ContainerObserver#ended}), remove. The
+ * end is told as soon as it is known and before the removal, which takes the engine a hundred milliseconds or more
+ * (for a warm container it kills the waiter first): a caller can report the run while the container goes. The container
+ * is removed whatever happens, and every byte the process wrote has reached the observer, when {@link #run} returns.
+ * Thread-safe; one call per run.
  *
  * <p>With a {@link WarmPool}, a run whose {@link PoolKey} has a warm container ready runs its process in it instead
  * ({@code docker exec}: same command, env, user, stdin, timeout and output capture; the limits are the container's), and
@@ -94,11 +97,14 @@ public final class ContainerLauncher implements AutoCloseable {
     }
 
     /**
-     * Runs the container and blocks until it ended and is removed.
+     * Runs the container and blocks until it ended and is removed. Its end goes to {@link ContainerObserver#ended}
+     * first, before the removal; an interrupt that comes once the end is known changes nothing (the end is told and
+     * returned, and the removal is not cut short).
      *
      * @throws ImageUnavailableException the image is not on the engine and could not be pulled; nothing ran
      * @throws InterruptedException the calling thread was interrupted before the process ended by itself: the process,
-     *     if it started, was killed, and what it wrote until then has reached the observer; the container is removed
+     *     if it started, was killed, and what it wrote until then has reached the observer; the container is removed,
+     *     and {@code ended} was not called
      */
     public ContainerExit run(ContainerSpec spec, ContainerObserver observer)
             throws ImageUnavailableException, InterruptedException {
@@ -115,7 +121,9 @@ public final class ContainerLauncher implements AutoCloseable {
         }
         String containerId = uninterrupted(() -> create(spec));
         try {
-            return attachStartAndWait(containerId, spec, observer);
+            ContainerExit exit = attachStartAndWait(containerId, spec, observer);
+            observer.ended(exit);
+            return exit;
         } finally {
             remove(containerId);
         }
@@ -123,7 +131,8 @@ public final class ContainerLauncher implements AutoCloseable {
 
     /**
      * Runs the spec in a warm container when the pool has one for its key; empty when it has none, or when the one
-     * taken no longer runs (it is removed, and the run goes cold). A taken container is removed whatever happens.
+     * taken no longer runs (it is removed, and the run goes cold; the observer heard nothing). A taken container is
+     * removed whatever happens, after the observer heard the end.
      */
     private Optional<ContainerExit> runWarm(ContainerSpec spec, ContainerObserver observer)
             throws InterruptedException {
@@ -148,7 +157,9 @@ public final class ContainerLauncher implements AutoCloseable {
             }
             // The run id is not on a warm container's labels (set at creation); this line ties the two together.
             log.info("running in warm container {}", containerId);
-            return Optional.of(startExecAndWait(containerId, execId, spec, observer));
+            ContainerExit exit = startExecAndWait(containerId, execId, spec, observer);
+            observer.ended(exit);
+            return Optional.of(exit);
         } finally {
             remove(containerId);
         }

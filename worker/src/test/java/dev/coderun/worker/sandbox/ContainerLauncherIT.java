@@ -178,6 +178,9 @@ class ContainerLauncherIT {
             public synchronized void output(OutputStream stream, byte[] bytes) {
                 capture.append(stream, bytes, Instant.now()).forEach(chunk -> retained.writeBytes(chunk.data()));
             }
+
+            @Override
+            public void ended(ContainerExit exit) {}
         });
         capture.flush(Instant.now()).stream().map(OutputChunk::data).forEach(retained::writeBytes);
 
@@ -229,6 +232,30 @@ class ContainerLauncherIT {
         assertThat(docker.listContainersCmd().withShowAll(true)
                         .withLabelFilter(Map.of(SandboxPolicy.LABEL_RUN_ID, spec.runId())).exec())
                 .isEmpty();
+    }
+
+    /** The caller can report the end while the removal goes on, and still holds the run until the container is gone. */
+    @Test
+    void theEndIsToldWithAllOutputWhileTheContainerExistsAndRunReturnsOnceItIsRemoved() throws Exception {
+        RunSpec spec = aBusyboxRun().command("echo out; echo err >&2; exit 3").build();
+        List<String> containersAtEnd = new CopyOnWriteArrayList<>();
+        List<String> outputAtEnd = new CopyOnWriteArrayList<>();
+        Recorder recorder = new Recorder() {
+            @Override
+            public void ended(ContainerExit exit) {
+                containersOf(spec).forEach(container -> containersAtEnd.add(container.getId()));
+                outputAtEnd.add(stdout() + "|" + stderr());
+                super.ended(exit);
+            }
+        };
+
+        ContainerExit exit = launcher.run(policy.containerFor(spec, WORKER_ID), recorder);
+
+        assertThat(recorder.ended).containsExactly(exit);
+        assertThat(exit.exitCode()).isEqualTo(3);
+        assertThat(containersAtEnd).as("the run's container when the end was told").hasSize(1);
+        assertThat(outputAtEnd).containsExactly("out\n|err\n");
+        assertThat(containersOf(spec)).as("the run's container once run returned").isEmpty();
     }
 
     @Test
@@ -309,6 +336,7 @@ class ContainerLauncherIT {
         assertThat(Duration.ofNanos(System.nanoTime() - interrupting)).isLessThan(Duration.ofSeconds(5));
         assertThat(recorder.stdout()).isEqualTo("started\n");
         assertThat(recorder.started).hasValue(1);
+        assertThat(recorder.ended).as("an interrupted run tells no end").isEmpty();
         assertThat(containersOf(spec)).isEmpty();
     }
 
@@ -410,6 +438,7 @@ class ContainerLauncherIT {
     private Recorded run(RunSpec spec) throws Exception {
         Recorder recorder = new Recorder();
         ContainerExit exit = launcher.run(policy.containerFor(spec, WORKER_ID), recorder);
+        assertThat(recorder.ended).as("the end told to the observer").containsExactly(exit);
         return new Recorded(exit, recorder);
     }
 
@@ -427,10 +456,16 @@ class ContainerLauncherIT {
         }
     }
 
-    private static final class Recorder implements ContainerObserver {
+    private static class Recorder implements ContainerObserver {
         final AtomicInteger started = new AtomicInteger();
         final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        final List<ContainerExit> ended = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void ended(ContainerExit exit) {
+            ended.add(exit);
+        }
 
         @Override
         public void started() {
@@ -444,6 +479,10 @@ class ContainerLauncherIT {
 
         synchronized String stdout() {
             return stdout.toString(UTF_8);
+        }
+
+        synchronized String stderr() {
+            return stderr.toString(UTF_8);
         }
     }
 }

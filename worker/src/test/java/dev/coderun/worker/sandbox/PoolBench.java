@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
  * Not a test: {@code infra/scripts/bench-pool.sh} runs it. N sequential {@code echo hi} runs of the busybox runtime
  * through {@link ContainerLauncher}, cold (no pool) and then warm (a pool of one container per key; before each warm run
  * it waits, untimed, until a warm container is ready, so every warm run takes one). Prints p50/p95 of call → process
- * running ({@code started}), call → first output byte and call → return (exited, output drained, container removed).
+ * running ({@code started}), call → first output byte, call → end told ({@code ended}: exit code, OOM verdict and all
+ * output known; where the worker reports the run) and call → return (the container removed too; where the worker
+ * releases the run's slot).
  */
 public final class PoolBench {
 
@@ -47,7 +49,8 @@ public final class PoolBench {
                 }
             }
             System.out.printf("ContainerLauncher, busybox `echo hi`, %d sequential runs each (ms)%n", runs);
-            System.out.printf("%-6s %22s %22s %22s%n", "", "call -> running", "call -> first byte", "call -> return");
+            System.out.printf("%-6s %22s %22s %22s %22s%n", "", "call -> running", "call -> first byte",
+                    "call -> end told", "call -> return");
             print("cold", coldRuns);
             print("warm", warmRuns);
             cold.removeOrphans();
@@ -76,9 +79,10 @@ public final class PoolBench {
     }
 
     private static void print(String name, List<Timing> timings) {
-        System.out.printf("%-6s %22s %22s %22s%n", name,
+        System.out.printf("%-6s %22s %22s %22s %22s%n", name,
                 percentiles(timings.stream().mapToLong(t -> t.started - t.called).toArray()),
                 percentiles(timings.stream().mapToLong(t -> t.firstByte - t.called).toArray()),
+                percentiles(timings.stream().mapToLong(t -> t.ended - t.called).toArray()),
                 percentiles(timings.stream().mapToLong(t -> t.returned - t.called).toArray()));
     }
 
@@ -97,6 +101,7 @@ public final class PoolBench {
         final long called;
         volatile long started;
         volatile long firstByte;
+        volatile long ended;
         volatile long returned;
 
         Timing(long called) {
@@ -113,6 +118,11 @@ public final class PoolBench {
             if (firstByte == 0) {
                 firstByte = System.nanoTime();
             }
+        }
+
+        @Override
+        public void ended(ContainerExit exit) {
+            ended = System.nanoTime();
         }
     }
 }

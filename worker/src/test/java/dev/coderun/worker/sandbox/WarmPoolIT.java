@@ -19,7 +19,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -201,7 +203,7 @@ class WarmPoolIT {
         RunSpec spec = aBusyboxRun().command("echo started; sleep 30").timeoutSeconds(60).build();
         warmUp(spec);
         String taken = pooledContainers().iterator().next();
-        Recorder recorder = new Recorder();
+        Recorder recorder = new Recorder(null);
         CompletableFuture<ContainerExit> exit = new CompletableFuture<>();
         Thread thread = Thread.ofVirtual().start(() -> {
             try {
@@ -218,6 +220,7 @@ class WarmPoolIT {
         assertThat(exit).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
                 .isInstanceOf(InterruptedException.class);
         assertThat(recorder.started).hasValue(1);
+        assertThat(recorder.ended).as("an interrupted run tells no end").isEmpty();
         assertThat(docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(taken)).exec()).isEmpty();
     }
 
@@ -275,12 +278,16 @@ class WarmPoolIT {
     private Recorded runWarm(RunSpec spec) throws Exception {
         warmUp(spec);
         Set<String> before = pooledContainers();
-        Recorded run = run(warm, spec);
+        Recorder recorder = new Recorder(this::pooledContainers);
+        ContainerExit exit = warm.run(policy.containerFor(spec, workerId), recorder);
         Set<String> taken = before.stream()
                 .filter(id -> docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(id)).exec().isEmpty())
                 .collect(Collectors.toSet());
         assertThat(taken).as("warm containers the run took").hasSize(1);
-        return new Recorded(run.exit, run.recorder, taken.iterator().next());
+        assertThat(recorder.ended).as("the end told to the observer").containsExactly(exit);
+        assertThat(recorder.containersAtEnd).as("the taken container is still there when the end is told")
+                .containsAll(taken);
+        return new Recorded(exit, recorder, taken.iterator().next());
     }
 
     private Set<String> pooledContainers() {
@@ -290,8 +297,9 @@ class WarmPoolIT {
     }
 
     private Recorded run(ContainerLauncher launcher, RunSpec spec) throws Exception {
-        Recorder recorder = new Recorder();
+        Recorder recorder = new Recorder(null);
         ContainerExit exit = launcher.run(policy.containerFor(spec, workerId), recorder);
+        assertThat(recorder.ended).as("the end told to the observer").containsExactly(exit);
         return new Recorded(exit, recorder, null);
     }
 
@@ -313,6 +321,22 @@ class WarmPoolIT {
         final AtomicInteger started = new AtomicInteger();
         private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        final List<ContainerExit> ended = new CopyOnWriteArrayList<>();
+        /** Lists the containers that {@link #containersAtEnd} should record when the end is told; null for none. */
+        private final Supplier<Set<String>> containers;
+        volatile Set<String> containersAtEnd;
+
+        Recorder(Supplier<Set<String>> containers) {
+            this.containers = containers;
+        }
+
+        @Override
+        public void ended(ContainerExit exit) {
+            ended.add(exit);
+            if (containers != null) {
+                containersAtEnd = containers.get();
+            }
+        }
 
         @Override
         public void started() {
