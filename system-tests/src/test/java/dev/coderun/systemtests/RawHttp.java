@@ -178,6 +178,10 @@ final class RawHttp {
         }
         String[] lines = responseHead.toString(StandardCharsets.ISO_8859_1).split("\r\n");
         int status = Integer.parseInt(lines[0].split(" ")[1]);
+        if (status >= 100 && status < 200 && status != 101) {
+            // An interim answer (100 Continue to an Expect header): the final answer follows on the same connection.
+            return parse(in, head);
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
