@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -69,6 +70,26 @@ final class HandleReplay implements AutoCloseable {
                 throw e;
             }
             throw ApiException.upstreamUnavailable("could not replay events from Kafka: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Opens a replay of the handle's events written since {@code from} (by record timestamp; the first record at or
+     * after it), up to the partition's end as it is now: what a run's stream reads to catch up with the events topic,
+     * whatever the read model has projected so far.
+     */
+    static HandleReplay since(EventHub hub, String handle, Instant from, Duration timeout) {
+        KafkaConsumer<String, byte[]> consumer = hub.newConsumer("catch-up");
+        try {
+            TopicPartition tp = new TopicPartition(Topics.EVENTS, hub.partitionOf(handle));
+            consumer.assign(List.of(tp));
+            long end = consumer.endOffsets(Set.of(tp), timeout).get(tp);
+            var found = consumer.offsetsForTimes(Map.of(tp, from.toEpochMilli()), timeout).get(tp);
+            consumer.seek(tp, found == null ? end : found.offset());
+            return new HandleReplay(consumer, tp, handle, end, timeout);
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw ApiException.upstreamUnavailable("could not read events from Kafka: " + e.getMessage());
         }
     }
 

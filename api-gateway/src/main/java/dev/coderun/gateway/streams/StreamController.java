@@ -1,9 +1,12 @@
 package dev.coderun.gateway.streams;
 
+import dev.coderun.events.RunEvent;
+import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.runs.PostgresRunRepository;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +30,9 @@ import reactor.core.scheduler.Schedulers;
 @RestController
 class StreamController {
 
+    /** How long before a run's creation its stream starts reading the events topic: clocks of two services. */
+    private static final Duration CATCH_UP_SLACK = Duration.ofSeconds(5);
+
     private final EventHub hub;
     private final PostgresRunRepository runs;
     private final StreamProperties properties;
@@ -38,10 +44,13 @@ class StreamController {
     }
 
     /**
-     * One run: its transitions so far (its record), then live transitions and output chunks, ending after the
-     * terminal transition and the output chunks its last attempt published (waiting at most
-     * {@code terminal-output-grace} for them). The hub subscription is registered before the record is read, so the
-     * live part starts no later than the history ends; {@link RunTimeline} drops what the history already holds.
+     * One run: its transitions so far (its record), then the run's events from the events topic since shortly before
+     * it was created up to the topic's end when the stream opened (the read model may not have projected them all
+     * yet), then live transitions and output chunks, ending after the terminal transition and the output chunks its
+     * last attempt published (waiting at most {@code terminal-output-grace} for them). The hub subscription is
+     * registered before the record is read and the catch-up starts; live events at or before the catch-up's last
+     * offset are dropped, and {@link RunTimeline} drops every transition already sent, so there is no gap and no
+     * repeat. A finished run's record is complete: its history is the stream.
      */
     @GetMapping("/v2/handles/{handle}/code-runs/{runId}/events")
     Flux<ServerSentEvent<Object>> runEvents(
@@ -59,7 +68,25 @@ class StreamController {
                     }
                     RunTimeline timeline = RunTimeline.after(record);
                     Sinks.Empty<Void> terminal = Sinks.empty();
-                    Flux<ServerSentEvent<Object>> rest = live.records()
+                    AtomicLong boundary = new AtomicLong(Long.MAX_VALUE);
+                    Flux<HubRecord> caughtUp = Flux.using(() -> {
+                                HandleReplay replay = HandleReplay.since(hub, handle,
+                                        record.createdAt().minus(CATCH_UP_SLACK), properties.replayTimeout());
+                                boundary.set(replay.boundary());
+                                return replay;
+                            }, replay -> Flux.<List<HubRecord>>generate(sink -> {
+                                List<HubRecord> batch = replay.next();
+                                if (batch == null) {
+                                    sink.complete();
+                                } else {
+                                    sink.next(batch);
+                                }
+                            }).concatMapIterable(batch -> batch), HandleReplay::close)
+                            .filter(r -> r.message() instanceof RunEvent event && event.runId().equals(id.toString()))
+                            .subscribeOn(Schedulers.boundedElastic());
+                    Flux<HubRecord> after = Flux.defer(() -> live.records()
+                            .filter(r -> !r.topic().equals(Topics.EVENTS) || r.offset() > boundary.get()));
+                    Flux<ServerSentEvent<Object>> rest = caughtUp.concatWith(after)
                             .concatMapIterable(r -> timeline.accept(r.message()).stream().toList())
                             .doOnNext(step -> {
                                 if (timeline.terminal()) {
