@@ -21,18 +21,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.Collections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * The submit path, in one pass: check each request's shape, resolve the runtimes they name (once per runtime),
  * build the {@link RunSpec}s, claim idempotency keys, publish the {@link SubmitRun}s (all durable in Kafka before
  * anything else), then write the PENDING rows in one statement. Every route that creates a run goes through here; a
- * single submit is a batch of one.
+ * single submit is a batch of one, grouped with the single submits to its handle that arrive while earlier ones are
+ * being accepted ({@link GroupCommit}, {@link SubmitProperties}), so under load one round of statements serves many.
  *
  * <p>Idempotency: a key names the first request accepted with it for {@link IdempotencyProperties#retention()}. A
  * repeat with the same request (same {@link IdempotencyKeys#fingerprint}) is answered with that run, marked replayed;
@@ -53,6 +56,7 @@ public class RunSubmissions {
     private final IdempotencyProperties idempotency;
     private final RequestLimits limits;
     private final RunRequestValidator validator;
+    private final GroupCommit<String, Waiting> groups;
     private final Clock clock = Clock.systemUTC();
 
     RunSubmissions(
@@ -61,7 +65,8 @@ public class RunSubmissions {
             KafkaCommandPublisher commands,
             PostgresIdempotencyKeys keys,
             IdempotencyProperties idempotency,
-            RequestLimits limits) {
+            RequestLimits limits,
+            SubmitProperties grouping) {
         this.runtimes = runtimes;
         this.runs = runs;
         this.commands = commands;
@@ -69,6 +74,7 @@ public class RunSubmissions {
         this.idempotency = idempotency;
         this.limits = limits;
         this.validator = new RunRequestValidator(limits);
+        this.groups = new GroupCommit<>(grouping.maxGroupsInFlight(), grouping.maxGroupSize());
     }
 
     /**
@@ -107,10 +113,46 @@ public class RunSubmissions {
 
     /** {@link #submit(String, Caller, SubmitRunRequest)} with an idempotency key: the run, or a replay of it. */
     public Mono<Outcome.Accepted> submit(String handle, Caller caller, Item item) {
-        return submitAll(handle, caller, List.of(item)).map(outcomes -> switch (outcomes.getFirst()) {
-            case Outcome.Accepted accepted -> accepted;
-            case Outcome.Refused refused -> throw refused.error();
-        });
+        return Mono.defer(() -> {
+                    Waiting waiting = new Waiting(caller, item, Sinks.one());
+                    run(handle, groups.offer(handle, waiting));
+                    return waiting.step().asMono();
+                })
+                .flatMap(step -> finish(handle, step))
+                .map(outcome -> switch (outcome) {
+                    case Outcome.Accepted accepted -> accepted;
+                    case Outcome.Refused refused -> throw refused.error();
+                });
+    }
+
+    /** A single submit waiting for its group: the group's step for it arrives on {@code step}. */
+    private record Waiting(Caller caller, Item item, Sinks.One<Step> step) {}
+
+    /**
+     * Accepts {@code group} (nothing when empty), hands each waiting submit its step, then runs the lane's next group.
+     * Every waiting submit gets a step or an error, exactly once.
+     */
+    private void run(String handle, List<Waiting> group) {
+        if (group.isEmpty()) {
+            return;
+        }
+        List<Caller> callers = group.stream().map(Waiting::caller).toList();
+        List<Item> items = group.stream().map(Waiting::item).toList();
+        Mono.defer(() -> steps(handle, callers, items)).subscribe(
+                steps -> {
+                    for (int i = 0; i < group.size(); i++) {
+                        group.get(i).step().tryEmitValue(steps.get(i));
+                    }
+                },
+                error -> {
+                    group.forEach(waiting -> waiting.step().tryEmitError(error));
+                    run(handle, groups.finished(handle));
+                },
+                () -> {
+                    // Only answers a submit the value above did not (it has none).
+                    group.forEach(waiting -> waiting.step().tryEmitError(new IllegalStateException("no outcome")));
+                    run(handle, groups.finished(handle));
+                });
     }
 
     /**
@@ -118,6 +160,16 @@ public class RunSubmissions {
      * others; each accepted run is durable in Kafka when this completes.
      */
     public Mono<List<Outcome>> submitAll(String handle, Caller caller, List<Item> items) {
+        return steps(handle, Collections.nCopies(items.size(), caller), items)
+                .flatMap(steps -> Flux.fromIterable(steps).flatMapSequential(step -> finish(handle, step)).collectList());
+    }
+
+    /**
+     * What becomes of each item, in order, as far as accepting them together decides it: an outcome, or the key and
+     * fingerprint whose holder answers it ({@link #finish}). Item {@code i} is submitted on behalf of
+     * {@code callers.get(i)}.
+     */
+    private Mono<List<Step>> steps(String handle, List<Caller> callers, List<Item> items) {
         int n = items.size();
         Outcome[] outcomes = new Outcome[n];
         byte[][] fingerprints = new byte[n][];
@@ -149,12 +201,12 @@ public class RunSubmissions {
         return Flux.fromIterable(runtimeKeys)
                 .flatMap(key -> runtimes.find(handle, key))
                 .collectMap(RuntimeRecord::key)
-                .flatMap(resolved -> accept(handle, caller, items, outcomes, fingerprints, resolved));
+                .flatMap(resolved -> accept(handle, callers, items, outcomes, fingerprints, resolved));
     }
 
-    private Mono<List<Outcome>> accept(
+    private Mono<List<Step>> accept(
             String handle,
-            Caller caller,
+            List<Caller> callers,
             List<Item> items,
             Outcome[] outcomes,
             byte[][] fingerprints,
@@ -171,7 +223,7 @@ public class RunSubmissions {
             }
             Item item = items.get(i);
             try {
-                specs[i] = prepare(handle, caller, item.request(), resolved.get(item.request().runtimeKey()), now);
+                specs[i] = prepare(handle, callers.get(i), item.request(), resolved.get(item.request().runtimeKey()), now);
             } catch (ApiException refused) {
                 outcomes[i] = new Outcome.Refused(refused);
                 continue;
@@ -196,31 +248,49 @@ public class RunSubmissions {
         }
         return keys.claim(handle, claims).flatMap(won -> {
             List<Integer> toPublish = new ArrayList<>();
-            List<Integer> lost = new ArrayList<>();
+            boolean[] lost = new boolean[items.size()];
             for (int i = 0; i < items.size(); i++) {
                 if (outcomes[i] != null || sameAs[i] >= 0) {
                     continue;
                 }
                 String key = items.get(i).idempotencyKey();
-                (key == null || won.contains(key) ? toPublish : lost).add(i);
+                if (key == null || won.contains(key)) {
+                    toPublish.add(i);
+                } else {
+                    lost[i] = true;
+                }
             }
-            return publish(handle, items, outcomes, specs, toPublish, now)
-                    .then(Flux.fromIterable(lost)
-                            .flatMap(i -> replay(handle, items.get(i).idempotencyKey(), fingerprints[i])
-                                    .onErrorResume(ApiException.class, e -> Mono.just(new Outcome.Refused(e)))
-                                    .doOnNext(outcome -> outcomes[i] = outcome))
-                            .then())
-                    .then(Mono.fromSupplier(() -> {
-                        for (int i = 0; i < items.size(); i++) {
-                            if (sameAs[i] >= 0) {
-                                outcomes[i] = outcomes[sameAs[i]] instanceof Outcome.Accepted first
-                                        ? new Outcome.Accepted(first.run(), true)
-                                        : outcomes[sameAs[i]];
-                            }
-                        }
-                        return List.of(outcomes);
-                    }));
+            return publish(handle, items, outcomes, specs, toPublish, now).then(Mono.fromSupplier(() -> {
+                List<Step> steps = new ArrayList<>(items.size());
+                for (int i = 0; i < items.size(); i++) {
+                    int first = sameAs[i] >= 0 ? sameAs[i] : i;
+                    if (lost[first]) {
+                        // The key's holder is another request: it answers, once its run is accepted.
+                        steps.add(new Step(null, items.get(i).idempotencyKey(), fingerprints[i]));
+                    } else if (sameAs[i] >= 0 && outcomes[first] instanceof Outcome.Accepted accepted) {
+                        steps.add(new Step(new Outcome.Accepted(accepted.run(), true), null, null));
+                    } else {
+                        steps.add(new Step(outcomes[first], null, null));
+                    }
+                }
+                return steps;
+            }));
         });
+    }
+
+    /**
+     * One item's fate after its group was accepted: {@code outcome}, or (when it is null) the answer of the request
+     * holding {@code key} with {@code fingerprint}.
+     */
+    private record Step(Outcome outcome, String key, byte[] fingerprint) {}
+
+    /** The item's outcome: the step's own, or the replay of its key's holder (waiting for it as {@link #replay} does). */
+    private Mono<Outcome> finish(String handle, Step step) {
+        if (step.outcome() != null) {
+            return Mono.just(step.outcome());
+        }
+        return replay(handle, step.key(), step.fingerprint())
+                .onErrorResume(ApiException.class, e -> Mono.just(new Outcome.Refused(e)));
     }
 
     /** Publishes the runs at {@code indexes}, then writes their PENDING rows; a run whose publish failed frees its key. */
