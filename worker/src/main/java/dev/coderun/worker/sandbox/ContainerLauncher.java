@@ -235,7 +235,8 @@ public final class ContainerLauncher implements AutoCloseable {
             }
             pollMs = Math.min(pollMs * 2, EXIT_POLL_MAX.toMillis());
         }
-        long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+        // From the start request, not from when the engine named the process: a short process may have ended by then.
+        long wallMs = Math.max(0, Duration.between(execStarted, Instant.now()).toMillis());
         if (!session.hasEnded()) {
             kill(containerId);
         }
