@@ -88,7 +88,9 @@ public final class Bench {
         row("submit -> first output byte p50/p95/p99 ms", conCoderun.firstOutput().brief(),
                 conDocker.firstOutput().brief(), "");
         row("submit -> terminal p50/p95/p99 ms", conCoderun.terminal().brief(), conDocker.terminal().brief(), "");
+        row("submit -> dispatch (scheduler decision) p50/p95/p99 ms", conCoderun.dispatched().brief(), "-", "");
         row("dispatch hop (dispatch -> STARTING) p50/p95/p99 ms", conCoderun.dispatchHop().brief(), "-", "");
+        row("STARTING -> RUNNING (container ready) p50/p95/p99 ms", conCoderun.startingToRunning().brief(), "-", "");
         json.put("sequential", Map.of("coderun", seqCoderun.toMap(), "docker", seqDocker.toMap(),
                 "terminal_p50_ratio", Stats.round(seqRatio)));
         json.put("concurrent", Map.of("coderun", conCoderun.toMap(), "docker", conDocker.toMap(),
@@ -131,7 +133,8 @@ public final class Bench {
     // ---- phases ---------------------------------------------------------------------------------------------------
 
     /** One phase's latencies (ms from the client's submit) and its throughput. */
-    record Phase(Stats running, Stats firstOutput, Stats terminal, Stats dispatchHop, double runsPerSecond, int failed) {
+    record Phase(Stats running, Stats firstOutput, Stats terminal, Stats dispatchHop, Stats dispatched,
+            Stats startingToRunning, double runsPerSecond, int failed) {
         Map<String, Object> toMap() {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("runs_per_second", Stats.round(runsPerSecond));
@@ -140,6 +143,8 @@ public final class Bench {
             map.put("submit_to_first_output", firstOutput.toMap());
             map.put("submit_to_terminal", terminal.toMap());
             map.put("dispatch_hop", dispatchHop.toMap());
+            map.put("submit_to_dispatch", dispatched.toMap());
+            map.put("starting_to_running", startingToRunning.toMap());
             return map;
         }
     }
@@ -149,6 +154,8 @@ public final class Bench {
         List<Long> firstOutput = Collections.synchronizedList(new ArrayList<>());
         List<Long> terminal = Collections.synchronizedList(new ArrayList<>());
         List<Long> hop = Collections.synchronizedList(new ArrayList<>());
+        List<Long> dispatched = Collections.synchronizedList(new ArrayList<>());
+        List<Long> startingToRunning = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         long start = System.currentTimeMillis();
@@ -176,12 +183,18 @@ public final class Bench {
                 if (m.dispatched > 0 && m.starting > 0) {
                     hop.add(m.starting - m.dispatched);
                 }
+                if (m.dispatched > 0) {
+                    dispatched.add(m.dispatched - submitted);
+                }
+                if (m.starting > 0 && m.running > 0) {
+                    startingToRunning.add(m.running - m.starting);
+                }
             }
             return null;
         });
         double seconds = (lastTerminal[0] - start) / 1000.0;
         return new Phase(Stats.of(running), Stats.of(firstOutput), Stats.of(terminal), Stats.of(hop),
-                runs / seconds, failed.get());
+                Stats.of(dispatched), Stats.of(startingToRunning), runs / seconds, failed.get());
     }
 
     private Phase docker(List<String> command, int runs, int concurrency) throws Exception {
@@ -210,7 +223,7 @@ public final class Bench {
         });
         double seconds = (System.currentTimeMillis() - start) / 1000.0;
         return new Phase(Stats.of(List.of()), Stats.of(firstOutput), Stats.of(terminal), Stats.of(List.of()),
-                runs / seconds, failed.get());
+                Stats.of(List.of()), Stats.of(List.of()), runs / seconds, failed.get());
     }
 
     record Accept(long accepted, double perSecond, Stats latency, int refused) {
