@@ -240,7 +240,7 @@ class ContainerLauncherIT {
         RunSpec spec = aBusyboxRun().command("echo out; echo err >&2; exit 3").build();
         List<String> containersAtEnd = new CopyOnWriteArrayList<>();
         List<String> outputAtEnd = new CopyOnWriteArrayList<>();
-        Recorder recorder = new Recorder() {
+        RecordingObserver recorder = new RecordingObserver() {
             @Override
             public void ended(ContainerExit exit) {
                 containersOf(spec).forEach(container -> containersAtEnd.add(container.getId()));
@@ -304,7 +304,7 @@ class ContainerLauncherIT {
                 .build();
 
         assertThatExceptionOfType(ImageUnavailableException.class)
-                .isThrownBy(() -> launcher.run(policy.containerFor(spec, WORKER_ID), new Recorder()))
+                .isThrownBy(() -> launcher.run(policy.containerFor(spec, WORKER_ID), new RecordingObserver()))
                 .withMessageContaining(TestRuns.UNKNOWN_DIGEST);
     }
 
@@ -325,7 +325,7 @@ class ContainerLauncherIT {
     @Test
     void anInterruptWhileTheProcessRunsKillsItKeepsWhatItWroteAndRemovesIt() {
         RunSpec spec = aBusyboxRun().command("echo started; sleep 30").timeoutSeconds(60).build();
-        Recorder recorder = new Recorder();
+        RecordingObserver recorder = new RecordingObserver();
         Interruptible run = startRun(spec, recorder);
         await().atMost(BOUND).until(() -> recorder.stdout().equals("started\n"));
 
@@ -353,7 +353,7 @@ class ContainerLauncherIT {
             for (long delayMs : List.of(0L, 2L, 5L, 10L, 15L, 20L, 25L, 30L, 35L, 40L, 50L, 65L, 80L, 100L, 130L, 170L,
                     220L, 300L, 1000L)) {
                 RunSpec spec = aBusyboxRun().command("sleep 30").timeoutSeconds(60).build();
-                Recorder recorder = new Recorder();
+                RecordingObserver recorder = new RecordingObserver();
                 Interruptible run = startRun(spec, recorder);
                 interrupter.schedule(run.thread()::interrupt, delayMs, TimeUnit.MILLISECONDS);
 
@@ -389,7 +389,7 @@ class ContainerLauncherIT {
             String repository = "127.0.0.1:" + silentRegistry.getLocalPort() + "/coderun-it/silent";
             RunSpec spec = aRun().runtime(TestRuns.aRuntime().image(repository, TestRuns.UNKNOWN_DIGEST).build())
                     .build();
-            Interruptible run = startRun(spec, new Recorder());
+            Interruptible run = startRun(spec, new RecordingObserver());
             await().atMost(BOUND).until(() -> !held.isEmpty());
 
             long interrupting = System.nanoTime();
@@ -436,53 +436,24 @@ class ContainerLauncherIT {
     }
 
     private Recorded run(RunSpec spec) throws Exception {
-        Recorder recorder = new Recorder();
+        RecordingObserver recorder = new RecordingObserver();
         ContainerExit exit = launcher.run(policy.containerFor(spec, WORKER_ID), recorder);
         assertThat(recorder.ended).as("the end told to the observer").containsExactly(exit);
         return new Recorded(exit, recorder);
     }
 
-    private record Recorded(ContainerExit exit, AtomicInteger started, Recorder recorder) {
-        Recorded(ContainerExit exit, Recorder recorder) {
+    private record Recorded(ContainerExit exit, AtomicInteger started, RecordingObserver recorder) {
+        Recorded(ContainerExit exit, RecordingObserver recorder) {
             this(exit, recorder.started, recorder);
         }
 
         String stdout() {
-            return recorder.stdout.toString(UTF_8);
+            return recorder.stdout();
         }
 
         String stderr() {
-            return recorder.stderr.toString(UTF_8);
+            return recorder.stderr();
         }
     }
 
-    private static class Recorder implements ContainerObserver {
-        final AtomicInteger started = new AtomicInteger();
-        final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        final List<ContainerExit> ended = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void ended(ContainerExit exit) {
-            ended.add(exit);
-        }
-
-        @Override
-        public void started() {
-            started.incrementAndGet();
-        }
-
-        @Override
-        public synchronized void output(OutputStream stream, byte[] bytes) {
-            (stream == OutputStream.STDOUT ? stdout : stderr).writeBytes(bytes);
-        }
-
-        synchronized String stdout() {
-            return stdout.toString(UTF_8);
-        }
-
-        synchronized String stderr() {
-            return stderr.toString(UTF_8);
-        }
-    }
 }

@@ -2,15 +2,12 @@ package dev.coderun.worker.sandbox;
 
 import static dev.coderun.worker.LocalRegistry.aBusyboxRun;
 import static dev.coderun.worker.LocalRegistry.busybox;
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
-import dev.coderun.events.OutputChunk.OutputStream;
 import dev.coderun.events.RunSpec;
 import dev.coderun.worker.TestRuns.RunBuilder;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -317,11 +313,8 @@ class WarmPoolIT {
         }
     }
 
-    private static final class Recorder implements ContainerObserver {
-        final AtomicInteger started = new AtomicInteger();
-        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        final List<ContainerExit> ended = new CopyOnWriteArrayList<>();
+    /** Also lists the pool's containers at the moment the end is told, when given how to. */
+    private static final class Recorder extends RecordingObserver {
         /** Lists the containers that {@link #containersAtEnd} should record when the end is told; null for none. */
         private final Supplier<Set<String>> containers;
         volatile Set<String> containersAtEnd;
@@ -332,28 +325,10 @@ class WarmPoolIT {
 
         @Override
         public void ended(ContainerExit exit) {
-            ended.add(exit);
+            super.ended(exit);
             if (containers != null) {
                 containersAtEnd = containers.get();
             }
-        }
-
-        @Override
-        public void started() {
-            started.incrementAndGet();
-        }
-
-        @Override
-        public synchronized void output(OutputStream stream, byte[] bytes) {
-            (stream == OutputStream.STDOUT ? stdout : stderr).writeBytes(bytes);
-        }
-
-        synchronized String stdout() {
-            return stdout.toString(UTF_8);
-        }
-
-        synchronized String stderr() {
-            return stderr.toString(UTF_8);
         }
     }
 }
