@@ -212,21 +212,7 @@ class FaultToleranceIT {
 
     /** Every run id the scheduler dispatched so far (read-committed, from the dispatch topic's beginning). */
     private static List<String> dispatchedRunIds() {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = IntStream.range(0, Topics.HANDLE_PARTITIONS)
-                    .mapToObj(p -> new TopicPartition(Topics.DISPATCH, p)).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            List<String> ids = new ArrayList<>();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> ids.add(r.key()));
-            }
-            return ids;
-        }
+        return Commands.readAll(stack, Topics.DISPATCH).stream().map(ConsumerRecord::key).toList();
     }
 
     private static boolean deadLetter(List<ConsumerRecord<String, byte[]>> seen, String poison) {
