@@ -16,8 +16,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Replays a handle's events after a {@code Last-Event-ID} with a dedicated consumer: from the next offset of the
- * handle's partition up to the partition's end as it was when the replay opened (the last stable offset, under
+ * Replays a handle's events with a dedicated consumer: after a {@code Last-Event-ID} ({@link #open}), or since an
+ * instant ({@link #since}, a run's stream catching up), from there on the handle's partition up to the partition's
+ * end as it was when the replay opened (the last stable offset, under
  * read-committed). The live subscription was registered before that, so it holds every record from that end on;
  * {@link #boundary()} is the last offset the replay covers, and the live part drops records at or before it.
  * Blocking; run it off the event loop, and close it.

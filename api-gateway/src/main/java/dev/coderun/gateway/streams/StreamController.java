@@ -9,7 +9,9 @@ import dev.coderun.gateway.runs.PostgresRunRepository;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -69,21 +71,10 @@ class StreamController {
                     RunTimeline timeline = RunTimeline.after(record);
                     Sinks.Empty<Void> terminal = Sinks.empty();
                     AtomicLong boundary = new AtomicLong(Long.MAX_VALUE);
-                    Flux<HubRecord> caughtUp = Flux.using(() -> {
-                                HandleReplay replay = HandleReplay.since(hub, handle,
-                                        record.createdAt().minus(CATCH_UP_SLACK), properties.replayTimeout());
-                                boundary.set(replay.boundary());
-                                return replay;
-                            }, replay -> Flux.<List<HubRecord>>generate(sink -> {
-                                List<HubRecord> batch = replay.next();
-                                if (batch == null) {
-                                    sink.complete();
-                                } else {
-                                    sink.next(batch);
-                                }
-                            }).concatMapIterable(batch -> batch), HandleReplay::close)
-                            .filter(r -> r.message() instanceof RunEvent event && event.runId().equals(id.toString()))
-                            .subscribeOn(Schedulers.boundedElastic());
+                    Flux<HubRecord> caughtUp = replayed(() -> HandleReplay.since(hub, handle,
+                                    record.createdAt().minus(CATCH_UP_SLACK), properties.replayTimeout()), boundary,
+                            records -> records.filter(r ->
+                                    r.message() instanceof RunEvent event && event.runId().equals(id.toString())));
                     Flux<HubRecord> after = Flux.defer(() -> live.records()
                             .filter(r -> !r.topic().equals(Topics.EVENTS) || r.offset() > boundary.get()));
                     Flux<ServerSentEvent<Object>> rest = caughtUp.concatWith(after)
@@ -124,19 +115,9 @@ class StreamController {
                 return Flux.just(StreamEvents.connected()).concatWith(live.records().map(StreamEvents::transition));
             }
             AtomicLong boundary = new AtomicLong(-1);
-            Flux<ServerSentEvent<Object>> replayed = Flux.using(() -> {
-                        HandleReplay replay = HandleReplay.open(hub, handle, last, properties.replayTimeout());
-                        boundary.set(replay.boundary());
-                        return replay;
-                    }, replay -> Flux.just(StreamEvents.connected()).concatWith(Flux.<List<HubRecord>>generate(sink -> {
-                        List<HubRecord> batch = replay.next();
-                        if (batch == null) {
-                            sink.complete();
-                        } else {
-                            sink.next(batch);
-                        }
-                    }).concatMapIterable(batch -> batch).map(StreamEvents::transition)), HandleReplay::close)
-                    .subscribeOn(Schedulers.boundedElastic());
+            Flux<ServerSentEvent<Object>> replayed = replayed(
+                    () -> HandleReplay.open(hub, handle, last, properties.replayTimeout()), boundary,
+                    records -> Flux.just(StreamEvents.connected()).concatWith(records.map(StreamEvents::transition)));
             return replayed.concatWith(Flux.defer(() -> live.records()
                     .filter(r -> r.offset() > boundary.get())
                     .map(StreamEvents::transition)));
@@ -144,6 +125,28 @@ class StreamController {
         return StreamEvents.withKeepAlive(
                 events.onErrorResume(Subscription.Disconnected.class, StreamEvents::disconnected),
                 properties.keepAlive());
+    }
+
+    /**
+     * {@code body} applied to the records of the replay {@code open} opens, off the event loop; the replay is closed
+     * when done or cancelled. {@code body} is applied only once the replay is open (a refused Last-Event-ID fails
+     * before anything is emitted), and the replay's last offset is in {@code boundary} by then.
+     */
+    private static <T> Flux<T> replayed(
+            Callable<HandleReplay> open, AtomicLong boundary, Function<Flux<HubRecord>, Flux<T>> body) {
+        return Flux.using(() -> {
+                    HandleReplay replay = open.call();
+                    boundary.set(replay.boundary());
+                    return replay;
+                }, replay -> body.apply(Flux.<List<HubRecord>>generate(sink -> {
+                    List<HubRecord> batch = replay.next();
+                    if (batch == null) {
+                        sink.complete();
+                    } else {
+                        sink.next(batch);
+                    }
+                }).concatMapIterable(batch -> batch)), HandleReplay::close)
+                .subscribeOn(Schedulers.boundedElastic());
     }
 
     private static UUID parseRunId(String runId) {
