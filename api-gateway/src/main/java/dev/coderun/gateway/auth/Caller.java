@@ -4,8 +4,13 @@ import dev.coderun.gateway.api.ApiException;
 import java.util.Set;
 import org.springframework.web.server.ServerWebExchange;
 
-/** Who is calling: the token's subject, the handles it names and its scopes. */
-public record Caller(String subject, Set<String> handles, Set<Scope> scopes) {
+/**
+ * Who is calling: the token's subject, the handles it names and its scopes.
+ *
+ * @param tokenId names the credential itself, so limits can be kept per token: {@code jwt:<jti>} (or
+ *     {@code jwt:<sub>} for a JWT without {@code jti})
+ */
+public record Caller(String subject, String tokenId, Set<String> handles, Set<Scope> scopes) {
 
     static final String ATTRIBUTE = Caller.class.getName();
 

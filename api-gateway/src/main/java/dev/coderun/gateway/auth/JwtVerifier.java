@@ -80,7 +80,8 @@ public final class JwtVerifier {
         for (String claim : claims.path("scope").asString("").split(" ")) {
             Scope.fromClaim(claim).ifPresent(scopes::add);
         }
-        return new Caller(subject, handles, scopes);
+        String jti = claims.path("jti").asString("");
+        return new Caller(subject, "jwt:" + (jti.isBlank() ? subject : jti), handles, scopes);
     }
 
     private boolean hasAudience(JsonNode aud) {

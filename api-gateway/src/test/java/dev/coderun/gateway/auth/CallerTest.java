@@ -12,7 +12,7 @@ import org.springframework.http.HttpStatus;
 
 class CallerTest {
 
-    private final Caller reader = new Caller("user:alice", Set.of("alice"), Set.of(Scope.RUNS_READ));
+    private final Caller reader = new Caller("user:alice", "jwt:user:alice", Set.of("alice"), Set.of(Scope.RUNS_READ));
 
     @Test
     void aCallerWithTheHandleAndScopeIsLetThrough() {
@@ -21,7 +21,7 @@ class CallerTest {
 
     @Test
     void anotherHandleReadsAsNotFoundEvenWithAdmin() {
-        Caller admin = new Caller("user:alice", Set.of("alice"), Set.of(Scope.ADMIN));
+        Caller admin = new Caller("user:alice", "jwt:user:alice", Set.of("alice"), Set.of(Scope.ADMIN));
 
         assertThatThrownBy(() -> admin.require("bob", Scope.RUNS_READ))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
@@ -43,14 +43,14 @@ class CallerTest {
     @ParameterizedTest
     @EnumSource(Scope.class)
     void adminImpliesEveryScope(Scope scope) {
-        Caller admin = new Caller("user:root", Set.of("alice"), Set.of(Scope.ADMIN));
+        Caller admin = new Caller("user:root", "jwt:user:root", Set.of("alice"), Set.of(Scope.ADMIN));
 
         assertThat(admin.require("alice", scope)).isSameAs(admin);
     }
 
     @Test
     void theHandleCheckComesBeforeTheScopeCheckSoNothingLeaksAboutOtherHandles() {
-        Caller noScopes = new Caller("user:alice", Set.of("alice"), Set.of());
+        Caller noScopes = new Caller("user:alice", "jwt:user:alice", Set.of("alice"), Set.of());
 
         assertThatThrownBy(() -> noScopes.require("bob", Scope.RUNS_WRITE))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("not_found"));

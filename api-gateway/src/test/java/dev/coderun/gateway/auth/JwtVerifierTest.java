@@ -44,6 +44,12 @@ class JwtVerifierTest {
     }
 
     @Test
+    void theTokenIdIsTheJtiWhenThereIsOneElseTheSubject() {
+        assertThat(verifier.verify(hs256(with(VALID, "jti", "t-42"))).tokenId()).isEqualTo("jwt:t-42");
+        assertThat(verifier.verify(hs256(VALID)).tokenId()).isEqualTo("jwt:user:alice");
+    }
+
+    @Test
     void unknownScopesAndExtraSpacesAreIgnored() {
         Caller caller = verifier.verify(hs256(with(VALID, "scope", "  runtimes:read bogus:scope  admin ")));
 
