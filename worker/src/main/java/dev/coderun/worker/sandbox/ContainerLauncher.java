@@ -108,6 +108,20 @@ public final class ContainerLauncher implements AutoCloseable {
      */
     public ContainerExit run(ContainerSpec spec, ContainerObserver observer)
             throws ImageUnavailableException, InterruptedException {
+        if (pool == null) {
+            return runOnce(spec, observer);
+        }
+        PoolKey key = PoolKey.of(spec);
+        pool.begin(key);
+        try {
+            return runOnce(spec, observer);
+        } finally {
+            pool.end(key);
+        }
+    }
+
+    private ContainerExit runOnce(ContainerSpec spec, ContainerObserver observer)
+            throws ImageUnavailableException, InterruptedException {
         Optional<ContainerExit> warm = runWarm(spec, observer);
         if (warm.isPresent()) {
             return warm.get();

@@ -42,7 +42,7 @@ class SandboxConfiguration {
                 pool.sizePerRuntime() == 0
                         ? null
                         : new WarmPool(dockerClient, pool.sizePerRuntime(), properties.slots(), pool.keepWarmFor(),
-                                clock));
+                                clock, pool.parallelCreates()));
     }
 
     /**

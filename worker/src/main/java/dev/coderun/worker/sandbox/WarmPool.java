@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,9 +28,12 @@ import org.slf4j.LoggerFactory;
  * Started containers waiting for a run, per {@link PoolKey}, each used by exactly one run: {@link #take} hands a
  * container to one caller and forgets it; that caller runs its process in it ({@code docker exec}) and removes it.
  *
- * <p>A key is kept warm while a run of it was seen within {@code keepWarmFor}, with up to {@code sizePerKey} containers;
- * all keys together hold at most {@code maxContainers}, the most recently run keys first. Containers are created and
- * removed on one background thread, after every take and demand and on a fixed tick (which also lets idle keys go).
+ * <p>A key is kept warm while a run of it was seen within {@code keepWarmFor}. Its size follows demand: at least
+ * {@code sizePerKey} containers, and as many as runs of it ran at once here lately ({@link #begin}/{@link #end}), so a
+ * wave of concurrent runs finds a container each when the next wave comes. All keys together hold at most
+ * {@code maxContainers}, the most recently run keys first. A refill (after every take, demand and end, and on a fixed
+ * tick which also lets idle keys go) works out what is missing and creates up to {@code parallelCreates} containers at
+ * once, since one create-and-start (≈ 0.3–0.4 s here) would otherwise bound how fast a busy key is refilled.
  * A key whose waiter cannot run (the image lacks {@code sleep}, say) is disabled for the life of the pool: its runs go
  * cold; other failures to create one are retried by the next refill. Pooled containers carry this worker's id label, so the orphan sweep at the
  * next start ({@link ContainerLauncher#removeOrphans}) removes those a crash left behind; {@link #close} removes the
@@ -49,6 +53,8 @@ public final class WarmPool implements AutoCloseable {
     static final List<String> WAITER = List.of("sleep", "2147483647");
 
     private static final Duration TICK = Duration.ofSeconds(30);
+    /** How long the largest number of runs of a key seen at once keeps sizing its pool. */
+    static final Duration PEAK_WINDOW = Duration.ofMinutes(1);
 
     private final DockerClient docker;
     private final int sizePerKey;
@@ -57,23 +63,32 @@ public final class WarmPool implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService refiller =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("warm-pool").daemon().factory());
+    /** Creates and removes containers; engine calls never run on the refill thread. */
+    private final ExecutorService engineCalls;
 
     /** Guards the fields below; engine calls are never made while holding it. */
     private final Object lock = new Object();
     private final Map<PoolKey, Deque<String>> ready = new HashMap<>();
     private final Map<PoolKey, Instant> lastDemand = new HashMap<>();
     private final Set<PoolKey> disabled = new HashSet<>();
+    /** Containers being created, per key: a refill counts them as good as ready. */
+    private final Map<PoolKey, Integer> creating = new HashMap<>();
+    private final Map<PoolKey, Demand> demand = new HashMap<>();
     private boolean closed;
 
     /**
      * @param sizePerKey warm containers kept per key; positive
      * @param maxContainers warm containers kept at most over all keys
      * @param keepWarmFor how long after its last run a key stays warm
+     * @param parallelCreates containers created at once at most; positive
      */
-    public WarmPool(DockerClient docker, int sizePerKey, int maxContainers, Duration keepWarmFor, Clock clock) {
-        if (sizePerKey <= 0 || maxContainers <= 0) {
-            throw new IllegalArgumentException("a warm pool needs a positive size");
+    public WarmPool(DockerClient docker, int sizePerKey, int maxContainers, Duration keepWarmFor, Clock clock,
+            int parallelCreates) {
+        if (sizePerKey <= 0 || maxContainers <= 0 || parallelCreates <= 0) {
+            throw new IllegalArgumentException("a warm pool needs a positive size and parallelism");
         }
+        this.engineCalls = Executors.newFixedThreadPool(
+                parallelCreates, Thread.ofPlatform().name("warm-pool-engine-", 0).daemon().factory());
         this.docker = docker;
         this.sizePerKey = sizePerKey;
         this.maxContainers = maxContainers;
@@ -115,6 +130,27 @@ public final class WarmPool implements AutoCloseable {
         scheduleRefill();
     }
 
+    /**
+     * A run of this key starts here (warm or cold): while it runs it counts toward the key's demand, so the pool grows
+     * to the number of runs of the key seen at once. Pair with {@link #end}.
+     */
+    public void begin(PoolKey key) {
+        synchronized (lock) {
+            demand.computeIfAbsent(key, k -> new Demand()).begin(clock.instant());
+        }
+    }
+
+    /** A run {@link #begin begun} for this key ended; its successor will want a container, so a refill starts. */
+    public void end(PoolKey key) {
+        synchronized (lock) {
+            Demand runs = demand.get(key);
+            if (runs != null) {
+                runs.end();
+            }
+        }
+        scheduleRefill();
+    }
+
     /** Ready containers per key, for observation. */
     public Map<PoolKey, Integer> readyCounts() {
         synchronized (lock) {
@@ -136,8 +172,10 @@ public final class WarmPool implements AutoCloseable {
         // Not interrupted: an engine call cut short could leave a container the pool does not know of. A container
         // being created when the pool closed is removed by the refill that created it.
         refiller.shutdown();
+        engineCalls.shutdown();
         try {
-            if (!refiller.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (!refiller.awaitTermination(30, TimeUnit.SECONDS)
+                    || !engineCalls.awaitTermination(30, TimeUnit.SECONDS)) {
                 log.warn("the warm pool's refill did not stop; the next start of this worker removes what it left");
             }
         } catch (InterruptedException e) {
@@ -147,12 +185,19 @@ public final class WarmPool implements AutoCloseable {
         log.info("warm pool drained: {} containers removed", left.size());
     }
 
-    /**
-     * How many warm containers each key should have: keys run within {@code keepWarmFor}, most recent first, each
-     * {@code sizePerKey} until {@code maxContainers} are given out. Keys left out (idle, or beyond the cap) get none.
-     */
+    /** {@link #targets(Map, Map, Instant, Duration, int, int)} with no key run more than once at a time. */
     static LinkedHashMap<PoolKey, Integer> targets(
             Map<PoolKey, Instant> lastDemand, Instant now, Duration keepWarmFor, int sizePerKey, int maxContainers) {
+        return targets(lastDemand, Map.of(), now, keepWarmFor, sizePerKey, maxContainers);
+    }
+
+    /**
+     * How many warm containers each key should have: keys run within {@code keepWarmFor}, most recent first, each the
+     * larger of {@code sizePerKey} and its peak (runs of it at once lately), until {@code maxContainers} are given
+     * out. Keys left out (idle, or beyond the cap) get none.
+     */
+    static LinkedHashMap<PoolKey, Integer> targets(Map<PoolKey, Instant> lastDemand, Map<PoolKey, Integer> peaks,
+            Instant now, Duration keepWarmFor, int sizePerKey, int maxContainers) {
         LinkedHashMap<PoolKey, Integer> targets = new LinkedHashMap<>();
         int left = maxContainers;
         List<Map.Entry<PoolKey, Instant>> recentFirst = lastDemand.entrySet().stream()
@@ -160,7 +205,7 @@ public final class WarmPool implements AutoCloseable {
                 .sorted(Map.Entry.<PoolKey, Instant>comparingByValue(Comparator.reverseOrder()))
                 .toList();
         for (Map.Entry<PoolKey, Instant> demand : recentFirst) {
-            int size = Math.min(sizePerKey, left);
+            int size = Math.min(Math.max(sizePerKey, peaks.getOrDefault(demand.getKey(), 0)), left);
             if (size == 0) {
                 break;
             }
@@ -178,18 +223,25 @@ public final class WarmPool implements AutoCloseable {
         }
     }
 
-    /** Runs on the refill thread only, so containers of a key are created one at a time. */
+    /**
+     * Runs on the refill thread only: trims keys over their target and hands the creation of what is missing (ready and
+     * being created counted together) to the engine threads.
+     */
     private void refill() {
         try {
             List<String> surplus = new ArrayList<>();
-            LinkedHashMap<PoolKey, Integer> targets;
+            List<PoolKey> toCreate = new ArrayList<>();
             synchronized (lock) {
                 if (closed) {
                     return;
                 }
                 Instant now = clock.instant();
                 lastDemand.entrySet().removeIf(demand -> !demand.getValue().plus(keepWarmFor).isAfter(now));
-                targets = targets(lastDemand, now, keepWarmFor, sizePerKey, maxContainers);
+                demand.entrySet().removeIf(runs -> runs.getValue().idle(now));
+                Map<PoolKey, Integer> peaks = new HashMap<>();
+                demand.forEach((key, runs) -> peaks.put(key, runs.peak(now)));
+                LinkedHashMap<PoolKey, Integer> targets =
+                        targets(lastDemand, peaks, now, keepWarmFor, sizePerKey, maxContainers);
                 for (Map.Entry<PoolKey, Deque<String>> entry : ready.entrySet()) {
                     int keep = targets.getOrDefault(entry.getKey(), 0);
                     while (entry.getValue().size() > keep) {
@@ -197,34 +249,43 @@ public final class WarmPool implements AutoCloseable {
                     }
                 }
                 ready.values().removeIf(Deque::isEmpty);
+                targets.forEach((key, target) -> {
+                    if (disabled.contains(key)) {
+                        return;
+                    }
+                    int have = ready.getOrDefault(key, new ArrayDeque<>()).size() + creating.getOrDefault(key, 0);
+                    for (int i = have; i < target; i++) {
+                        toCreate.add(key);
+                        creating.merge(key, 1, Integer::sum);
+                    }
+                });
             }
-            surplus.forEach(this::remove);
-            targets.forEach(this::fill);
+            surplus.forEach(id -> engineCalls.execute(() -> remove(id)));
+            toCreate.forEach(key -> engineCalls.execute(() -> fill(key)));
+        } catch (RejectedExecutionException closing) {
+            // The pool closed while this refill ran; close removes what is ready.
         } catch (RuntimeException e) {
             log.error("refilling the warm pool failed", e);
         }
     }
 
-    private void fill(PoolKey key, int target) {
-        while (true) {
+    /** Creates one container for the key on an engine thread and makes it ready, unless the pool closed meanwhile. */
+    private void fill(PoolKey key) {
+        Optional<String> created = Optional.empty();
+        try {
+            created = create(key);
+        } finally {
+            boolean keep;
             synchronized (lock) {
-                if (closed || disabled.contains(key)
-                        || ready.getOrDefault(key, new ArrayDeque<>()).size() >= target) {
-                    return;
-                }
-            }
-            Optional<String> created = create(key);
-            if (created.isEmpty()) {
-                return;
-            }
-            synchronized (lock) {
-                if (!closed) {
+                creating.merge(key, -1, (had, less) -> had + less == 0 ? null : had + less);
+                keep = created.isPresent() && !closed;
+                if (keep) {
                     ready.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(created.get());
-                    continue;
                 }
             }
-            remove(created.get());
-            return;
+            if (created.isPresent() && !keep) {
+                remove(created.get());
+            }
         }
     }
 
@@ -299,6 +360,33 @@ public final class WarmPool implements AutoCloseable {
             // Already removed: the outcome wanted.
         } catch (RuntimeException e) {
             log.error("could not remove warm container {}; the next start of this worker removes it", containerId, e);
+        }
+    }
+
+    /** Runs of one key here: how many run now, and the most seen at once within {@link #PEAK_WINDOW}. */
+    private static final class Demand {
+        private int running;
+        private int peak;
+        private Instant peakAt = Instant.EPOCH;
+
+        void begin(Instant now) {
+            running++;
+            if (running >= peak || peakAt.plus(PEAK_WINDOW).isBefore(now)) {
+                peak = running;
+                peakAt = now;
+            }
+        }
+
+        void end() {
+            running = Math.max(0, running - 1);
+        }
+
+        int peak(Instant now) {
+            return peakAt.plus(PEAK_WINDOW).isBefore(now) ? running : peak;
+        }
+
+        boolean idle(Instant now) {
+            return running == 0 && peakAt.plus(PEAK_WINDOW).isBefore(now);
         }
     }
 }

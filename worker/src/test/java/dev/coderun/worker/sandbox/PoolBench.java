@@ -40,7 +40,7 @@ public final class PoolBench {
                 coldRuns.add(time(cold, policy, null, null));
             }
             List<Timing> warmRuns = new ArrayList<>();
-            try (WarmPool pool = new WarmPool(docker, 1, 1, Duration.ofMinutes(5), Clock.systemUTC())) {
+            try (WarmPool pool = new WarmPool(docker, 1, 1, Duration.ofMinutes(5), Clock.systemUTC(), 2)) {
                 ContainerLauncher warm = new ContainerLauncher(docker, HOST, WORKER_ID, Duration.ofMinutes(1), pool);
                 PoolKey key = PoolKey.of(policy.containerFor(sample, WORKER_ID));
                 pool.demanded(key);

@@ -63,6 +63,21 @@ class PoolKeyTest {
     }
 
     @Test
+    void aKeyRunSeveralTimesAtOnceWantsThatManyUpToTheCap() {
+        Instant now = Instant.parse("2026-11-26T00:00:00Z");
+        PoolKey busy = key(40);
+        PoolKey quiet = key(41);
+        Map<PoolKey, Instant> demand = Map.of(busy, now.minusSeconds(1), quiet, now.minusSeconds(2));
+
+        assertThat(WarmPool.targets(demand, Map.of(busy, 3), now, Duration.ofMinutes(10), 1, 8))
+                .containsExactly(Map.entry(busy, 3), Map.entry(quiet, 1));
+        assertThat(WarmPool.targets(demand, Map.of(busy, 6), now, Duration.ofMinutes(10), 1, 4))
+                .containsExactly(Map.entry(busy, 4));
+        assertThat(WarmPool.targets(demand, Map.of(quiet, 1), now, Duration.ofMinutes(10), 2, 8))
+                .containsExactly(Map.entry(busy, 2), Map.entry(quiet, 2));
+    }
+
+    @Test
     void aFailedWarmStartGetsTheExitCodeOfAFailedColdStart() {
         assertThat(ContainerLauncher.startFailureExitCode(
                 "exec: \"x\": executable file not found in $PATH: unknown", 126)).isEqualTo(127);

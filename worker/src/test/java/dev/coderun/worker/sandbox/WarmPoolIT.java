@@ -54,7 +54,7 @@ class WarmPoolIT {
     @BeforeEach
     void startPool() {
         cold = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1));
-        pool = new WarmPool(docker, 1, 2, Duration.ofMinutes(5), Clock.systemUTC());
+        pool = new WarmPool(docker, 1, 2, Duration.ofMinutes(5), Clock.systemUTC(), 2);
         warm = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1), pool);
     }
 
@@ -240,7 +240,7 @@ class WarmPoolIT {
         assertThat(left).hasSize(2);
         // The crashed process's pool is simply dropped; the next process of the same worker sweeps at its start.
         WarmPool crashed = pool;
-        pool = new WarmPool(docker, 1, 2, Duration.ofMinutes(5), Clock.systemUTC());
+        pool = new WarmPool(docker, 1, 2, Duration.ofMinutes(5), Clock.systemUTC(), 2);
         try {
             int removed = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1)).removeOrphans();
 
@@ -260,6 +260,22 @@ class WarmPoolIT {
 
         await().atMost(BOUND).until(() -> pooledContainers().size() == 2);
         assertThat(pool.readyCounts()).containsEntry(second, 1).containsEntry(third, 1).doesNotContainKey(first);
+    }
+
+    @Test
+    void aKeyRunSeveralTimesAtOnceGetsAContainerForEachOfThoseRuns() {
+        pool.close();
+        pool = new WarmPool(docker, 1, 4, Duration.ofMinutes(5), Clock.systemUTC(), 2);
+        PoolKey busy = warmUp(aBusyboxRun().build());
+        assertThat(pool.readyCounts()).containsEntry(busy, 1);
+
+        for (int i = 0; i < 3; i++) {
+            pool.begin(busy);
+        }
+        pool.end(busy);
+
+        await().atMost(BOUND).until(() -> pool.readyCounts().getOrDefault(busy, 0) == 3);
+        assertThat(pooledContainers()).hasSize(3);
     }
 
     /** Records the key's demand and waits until its warm container is ready. */
