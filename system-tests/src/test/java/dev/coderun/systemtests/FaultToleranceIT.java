@@ -6,16 +6,20 @@ import static org.awaitility.Awaitility.await;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.RunFinished;
+import dev.coderun.events.RunQueued;
 import dev.coderun.events.RunStatus;
 import dev.coderun.events.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -161,6 +165,57 @@ class FaultToleranceIT {
         }
         assertThat(tenant.runToEnd(Map.of("runtime_key", "busybox", "command", "echo after")).get("status")
                 .asString()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    @Order(4)
+    void recordsTheProjectorCannotApplyAreDeadLetteredAloneAndTheRunsAroundThemAreProjected() {
+        byte[] unreadable = "{\"type\":\"RunPaused\",\"version\":1,\"payload\":{}}".getBytes(StandardCharsets.UTF_8);
+        byte[] refused = MessageSerde.toBytes(new RunQueued(tenant.handle, "not-a-run-id", 1, 0, Instant.now()));
+        List<String> before = IntStream.range(0, 3)
+                .mapToObj(i -> tenant.submit(Map.of("runtime_key", "busybox", "command", "echo before " + i)))
+                .toList();
+        // Keyed by the handle, as the workers and the scheduler key events: the same partition as the runs' events.
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.EVENTS, tenant.handle, unreadable));
+            producer.send(new ProducerRecord<>(Topics.EVENTS, tenant.handle, refused));
+            producer.flush();
+        }
+        List<String> after = IntStream.range(0, 3)
+                .mapToObj(i -> tenant.submit(Map.of("runtime_key", "busybox", "command", "echo after " + i)))
+                .toList();
+
+        for (String id : Stream.concat(before.stream(), after.stream()).toList()) {
+            JsonNode run = tenant.awaitRun(id, Tenant::terminal);
+            assertThat(run.get("status").asString()).as(id).isEqualTo("SUCCEEDED");
+            assertThat(Tenant.statuses(run)).containsExactly(
+                    "PENDING#0", "QUEUED#1", "STARTING#1", "RUNNING#1", "SUCCEEDED#1");
+        }
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> deadLetters = consumer.partitionsFor(Topics.DEAD_LETTER).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+            consumer.assign(deadLetters);
+            consumer.seekToBeginning(deadLetters);
+            Map<String, String> reasons = new HashMap<>();
+            await("both records dead-lettered").atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, byte[]> dead : consumer.poll(Duration.ofMillis(200))) {
+                    if (dead.value() != null && dead.headers().lastHeader(Topics.HEADER_DLQ_REASON) != null) {
+                        reasons.put(new String(dead.value(), StandardCharsets.UTF_8), new String(
+                                dead.headers().lastHeader(Topics.HEADER_DLQ_REASON).value(), StandardCharsets.UTF_8));
+                    }
+                }
+                return reasons.containsKey(new String(unreadable, StandardCharsets.UTF_8))
+                        && reasons.containsKey(new String(refused, StandardCharsets.UTF_8));
+            });
+            assertThat(reasons.get(new String(unreadable, StandardCharsets.UTF_8))).startsWith("unreadable: ");
+            assertThat(reasons.get(new String(refused, StandardCharsets.UTF_8))).startsWith("other: ")
+                    .contains("not-a-run-id");
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.coderun.gateway.projection;
 
 import dev.coderun.gateway.api.DatabaseUnavailable;
 import java.util.Locale;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.ListenerExecutionFailedException;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -52,8 +53,13 @@ enum ProjectionFailure {
 
     /** A short, single-line account of the failure for logs and the dead-letter header; never the record itself. */
     static String reason(Throwable failure) {
-        Throwable cause = failure instanceof ListenerExecutionFailedException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = failure;
+        // The listener's wrappers (the container's, and the batch listener's pointer to the record at fault) say
+        // nothing a reader needs.
+        while ((cause instanceof ListenerExecutionFailedException || cause instanceof BatchListenerFailedException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
         String reason = of(cause).name().toLowerCase(Locale.ROOT) + ": " + cause;
         reason = reason.replaceAll("\\s+", " ");
         return reason.length() <= MAX_REASON_LENGTH ? reason : reason.substring(0, MAX_REASON_LENGTH) + "...";

@@ -5,16 +5,24 @@ import dev.coderun.events.MessageSerde;
 import dev.coderun.events.OutputChunk;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.Topics;
+import dev.coderun.gateway.api.DatabaseUnavailable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
  * Consumes run events and output chunks (read-committed, so the scheduler's aborted transactions never show) and
- * hands them to the projection, one record at a time and synchronously: a record counts as processed only once its
- * write committed. A failure is left to {@link ProjectorErrorHandling}.
+ * hands each poll's records to the projection at once and synchronously: the records count as processed only once
+ * their write committed. A poll is written in one go ({@link PostgresRunProjection#applyAll},
+ * {@link PostgresRunProjection#storeAll}); when that fails for any reason but the read model being unavailable, the
+ * records are applied again one by one, so the failure is pinned on the record at fault, which
+ * {@link ProjectorErrorHandling} retries or dead-letters alone while the records before it stay applied.
  */
 @Component
 class RunProjector {
@@ -28,21 +36,60 @@ class RunProjector {
     }
 
     @KafkaListener(id = "run-events-projector", groupId = "coderun-projector", topics = Topics.EVENTS,
-            concurrency = "2")
-    void onEvent(ConsumerRecord<String, byte[]> record) {
-        if (record.value() != null) {
-            write(projection.apply(read(record, RunEvent.class)));
-        }
+            concurrency = "2", batch = "true")
+    void onEvents(List<ConsumerRecord<String, byte[]>> records) {
+        project(records, RunEvent.class, projection::applyAll, projection::apply);
     }
 
     @KafkaListener(id = "run-output-projector", groupId = "coderun-projector", topics = Topics.OUTPUT,
-            concurrency = "2")
-    void onOutput(ConsumerRecord<String, byte[]> record) {
-        if (record.value() != null) {
-            write(projection.store(read(record, OutputChunk.class)));
-        }
+            concurrency = "2", batch = "true")
+    void onOutput(List<ConsumerRecord<String, byte[]>> records) {
+        project(records, OutputChunk.class, projection::storeAll, projection::store);
     }
 
+    /**
+     * Writes the records' messages in one go, up to the first record this build cannot read, which then fails alone
+     * (tombstones are skipped).
+     */
+    private <T extends Message> void project(List<ConsumerRecord<String, byte[]>> records, Class<T> type,
+            Function<List<T>, Mono<Void>> all, Function<T, Mono<Void>> one) {
+        List<T> messages = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> sources = new ArrayList<>();
+        BatchListenerFailedException unreadable = null;
+        for (ConsumerRecord<String, byte[]> record : records) {
+            if (record.value() == null) {
+                continue;
+            }
+            try {
+                messages.add(read(record, type));
+                sources.add(record);
+            } catch (UnreadableRecordException e) {
+                unreadable = new BatchListenerFailedException(e.getMessage(), e, record);
+                break;
+            }
+        }
+        try {
+            write(all.apply(messages));
+        } catch (RuntimeException failure) {
+            if (sources.isEmpty()) {
+                throw failure;
+            }
+            if (DatabaseUnavailable.anywhereIn(failure)) {
+                // Nothing of the poll applied (one transaction for events; chunks are idempotent): all of it waits.
+                throw new BatchListenerFailedException(failure.getMessage(), failure, sources.get(0));
+            }
+            for (int i = 0; i < messages.size(); i++) {
+                try {
+                    write(one.apply(messages.get(i)));
+                } catch (RuntimeException atFault) {
+                    throw new BatchListenerFailedException(atFault.getMessage(), atFault, sources.get(i));
+                }
+            }
+        }
+        if (unreadable != null) {
+            throw unreadable;
+        }
+    }
     /** Waits for the write; one that takes too long counts as the read model being unavailable. */
     private void write(Mono<Void> write) {
         write.timeout(properties.writeTimeout(), Mono.error(() -> new QueryTimeoutException(
