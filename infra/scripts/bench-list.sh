@@ -34,6 +34,7 @@ echo "database $DB: recreating"
 
 echo "gateway on $GATEWAY (log $WORK/gateway.log): starting, Flyway migrates $DB"
 CODERUN_DB_NAME=$DB CODERUN_GATEWAY_PORT=$PORT CODERUN_JWT_SECRET=$SECRET KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 \
+  CODERUN_SECRETS_KEYS="bench:$(openssl rand -base64 32)" \
   "$JAVA_HOME/bin/java" -Xmx384m -XX:+UseSerialGC -jar "$JAR" >"$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 for _ in $(seq 1 240); do

@@ -34,7 +34,7 @@ public final class GatewayFixtures {
     /** The smallest valid runtime body: an image and nothing else, so every default applies. */
     public static RuntimeRequest aMinimalRuntimeRequest() {
         return new RuntimeRequest(
-                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, null, null, null, null);
+                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, null, null, null, null, null);
     }
 
     public static RuntimeDefinition aRuntimeDefinition() {
@@ -44,7 +44,7 @@ public final class GatewayFixtures {
     public static RuntimeDefinition aRuntimeDefinition(String imageUri, String digest) {
         return new RuntimeDefinition(
                 "Busybox", "a tiny shell", imageUri, digest, 1.0, 512, 256, 300, 3600, "none", true, Map.of(),
-                Map.of(), null, true);
+                Map.of(), null, true, List.of(), null);
     }
 
     public static RuntimeSnapshot aRuntimeSnapshot() {
@@ -61,7 +61,7 @@ public final class GatewayFixtures {
                 RUN_ID, "alice", "busybox", 3, null, "echo hi", List.of(), Map.of(), "", null, 300, 1048576, 1,
                 Map.of(),
                 status, List.of(RunRecord.Transition.pending(NOW)), status == RunStatus.PENDING ? 0 : 1, null, null,
-                null, null, null, NOW, null, null, null, NOW, "user:alice");
+                null, null, null, NOW, null, null, null, NOW, "user:alice", List.of());
     }
 
     public static RunRequestBuilder aRunRequest() {
@@ -81,6 +81,7 @@ public final class GatewayFixtures {
         private Long maxOutputBytes;
         private Integer maxAttempts;
         private Map<String, String> labels;
+        private Map<String, String> secretEnv;
 
         public RunRequestBuilder runtimeKey(String value) {
             runtimeKey = value;
@@ -137,10 +138,15 @@ public final class GatewayFixtures {
             return this;
         }
 
+        public RunRequestBuilder secretEnv(Map<String, String> value) {
+            secretEnv = value;
+            return this;
+        }
+
         public SubmitRunRequest build() {
             return new SubmitRunRequest(
                     runtimeKey, name, command, args, env, stdin, cwd, timeoutSeconds, maxOutputBytes, maxAttempts,
-                    labels);
+                    labels, secretEnv);
         }
     }
 }

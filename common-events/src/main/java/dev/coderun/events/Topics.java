@@ -47,7 +47,10 @@ public final class Topics {
      */
     public static final int MAX_RUN_REQUEST_BYTES = 2 * 1024 * 1024;
 
-    /** The largest runtime snapshot a run carries: env ≤ 256 KiB plus image, limits and names, with room to spare. */
+    /**
+     * The largest runtime snapshot a run carries: env ≤ 256 KiB plus image, limits and names, with room to spare. The
+     * runtime's secrets travel in the run's sealed secrets instead, and count toward the same 256 KiB with its env.
+     */
     public static final int MAX_RUNTIME_SNAPSHOT_BYTES = 512 * 1024;
 
     /**
@@ -55,7 +58,10 @@ public final class Topics {
      * {@code message.max.bytes}, topic and changelog {@code max.message.bytes}, consumer fetch sizes. The largest
      * message is a {@link SubmitRun}, {@link RunAccepted} or {@link DispatchRun} carrying the largest request and the
      * largest runtime snapshot; re-encoding a request as JSON at most doubles it (a character that took one byte in
-     * the request never takes more than two escaped), and the envelope adds little. So an accepted request always fits.
+     * the request never takes more than two escaped), and the envelope adds little. Sealed secrets (the run's
+     * {@code secret_env}, from the request, and the runtime's secrets, within the runtime's env bound) are base64 of
+     * their bytes plus 28 bytes of nonce and tag: 4/3, less than the doubling allowed. So an accepted request always
+     * fits.
      */
     public static final int MAX_MESSAGE_BYTES = 2 * (MAX_RUN_REQUEST_BYTES + MAX_RUNTIME_SNAPSHOT_BYTES) + 64 * 1024;
 

@@ -37,7 +37,10 @@ final class SampleMessages {
                 1,
                 Map.of("suite", "smoke"),
                 "user:alice",
-                AT);
+                AT,
+                List.of("API_TOKEN"),
+                // The text a SecretKeyRing seal gives (random each time, so a fixed one here).
+                "v1.k1.bm90LXJlYWxseS1zZWFsZWQtLWp1c3QtYS1maXh0dXJl");
     }
 
     static List<Message> all() {
@@ -46,7 +49,7 @@ final class SampleMessages {
         return List.of(
                 new SubmitRun(spec(), AT),
                 new CancelRun(handle, runId, "user:alice", AT),
-                new RunAccepted(spec(), AT),
+                new RunAccepted(spec().withoutSealedSecrets(), AT),
                 new RunQueued(handle, runId, 1, 0, AT),
                 new RunStarting(handle, runId, 1, "worker-a", AT),
                 new RunStarted(handle, runId, 1, "worker-a", AT),

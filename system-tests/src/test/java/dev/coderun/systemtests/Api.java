@@ -29,6 +29,11 @@ final class Api {
         this.token = token;
     }
 
+    /** The bearer token this client sends, for a stream opened beside it. */
+    String token() {
+        return token;
+    }
+
     record Response(int status, JsonNode body, HttpResponse<String> raw) {
         JsonNode data() {
             return body.get("data");

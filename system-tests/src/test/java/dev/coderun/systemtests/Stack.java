@@ -2,6 +2,7 @@ package dev.coderun.systemtests;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.infra.kafka.KraftBroker;
 import dev.coderun.infra.kafka.TopicProvisioner;
 import java.io.IOException;
@@ -33,6 +34,8 @@ import java.util.UUID;
 final class Stack {
 
     static final String JWT_SECRET = "system-tests-secret-" + UUID.randomUUID();
+    /** The first key of the secrets key ring the gateway and worker get ({@code coderun.secrets.keys}), id {@code it1}. */
+    static final String SECRETS_KEY = SecretKeyRing.newKey();
     /** The scheduler's per-handle limit in this stack: small, so tests can fill it. */
     static final int MAX_ACTIVE_PER_HANDLE = 3;
     static final int WORKER_SLOTS = 4;
@@ -53,6 +56,9 @@ final class Stack {
     private final Path logs;
     private final int gatewayPort;
     private final Map<String, Process> services = new LinkedHashMap<>();
+    /** {@code coderun.secrets.keys} and {@code current-key} of the services started from now on. */
+    private volatile String secretsKeys = "it1:" + SECRETS_KEY;
+    private volatile String secretsCurrentKey = "it1";
     private final Map<String, Integer> launches = new HashMap<>();
     /** Ports of gateways started next to the main one ({@link #startAnotherGateway}), by service name. */
     private final Map<String, Integer> gatewayPorts = new HashMap<>();
@@ -146,6 +152,27 @@ final class Stack {
         return url;
     }
 
+    /**
+     * Rotates the secrets key: the ring becomes the current one plus {@code keyId} with a new key, current, and the
+     * gateway and worker are restarted with it (the old keys stay, so what was sealed before still opens).
+     */
+    synchronized void rotateSecretsKey(String keyId) {
+        secretsKeys = secretsKeys + "," + keyId + ":" + SecretKeyRing.newKey();
+        secretsCurrentKey = keyId;
+        restart("gateway");
+        restart("worker");
+    }
+
+    /** The secrets key ring the services started last were given. */
+    SecretKeyRing secretsKeyRing() {
+        return SecretKeyRing.of(secretsKeys, secretsCurrentKey);
+    }
+
+    /** Where every service's log is written (one file per launch). */
+    Path logDirectory() {
+        return logs;
+    }
+
     /** A JDBC connection to the stack's database, for tests that count what the read model holds. */
     java.sql.Connection database() throws SQLException {
         return DriverManager.getConnection(DB_URL + database, DB_USER, DB_PASSWORD);
@@ -208,6 +235,8 @@ final class Stack {
                 .redirectOutput(log(service).toFile());
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         builder.environment().put("CODERUN_JWT_SECRET", JWT_SECRET);
+        builder.environment().put("CODERUN_SECRETS_KEYS", secretsKeys);
+        builder.environment().put("CODERUN_SECRETS_CURRENT_KEY", secretsCurrentKey);
         builder.environment().put("CODERUN_DB_NAME", database);
         builder.environment().put(
                 "CODERUN_GATEWAY_PORT", String.valueOf(gatewayPorts.getOrDefault(service, gatewayPort)));

@@ -1,5 +1,6 @@
 package dev.coderun.worker;
 
+import dev.coderun.events.SecretKeyRing;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,7 +12,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** What every feature of the worker shares: the clock and the one Kafka producer. */
+/** What every feature of the worker shares: the clock, the one Kafka producer and the secrets key ring. */
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
 
@@ -21,6 +22,16 @@ class WorkerConfiguration {
     @Bean
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    /** Opens each run's sealed secrets; without a usable ring the worker refuses to start, saying why. */
+    @Bean
+    SecretKeyRing secretKeyRing(SecretsProperties properties) {
+        try {
+            return SecretKeyRing.of(properties.keys(), properties.currentKey());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("a run's secrets are opened with coderun.secrets.keys: " + e.getMessage());
+        }
     }
 
     /** Thread-safe; shared by every run and the heartbeat. Values are {@code MessageSerde} bytes. */

@@ -16,6 +16,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class TestWorkers implements AutoCloseable {
 
+    /** The key ring every test worker opens run secrets with; {@code it} is its one key's id. */
+    public static final String SECRET_KEY = dev.coderun.events.SecretKeyRing.newKey();
+
     private final String bootstrapServers;
     private final List<ConfigurableApplicationContext> running = new ArrayList<>();
 
@@ -35,7 +38,8 @@ public final class TestWorkers implements AutoCloseable {
                 "--coderun.worker.slots=" + slots,
                 "--coderun.worker.bootstrap-servers=" + bootstrapServers,
                 "--coderun.worker.heartbeat-interval=500ms",
-                "--coderun.worker.dispatch.poll-timeout=200ms"));
+                "--coderun.worker.dispatch.poll-timeout=200ms",
+                "--coderun.secrets.keys=it:" + SECRET_KEY));
         args.addAll(List.of(settings));
         running.add(new SpringApplicationBuilder(WorkerApplication.class).run(args.toArray(String[]::new)));
         return id;

@@ -74,7 +74,7 @@ class ExecController {
             caller.require(found.handle(), Scope.RUNS_WRITE);
             SubmitRunRequest submit = new SubmitRunRequest(found.key(), null, request.command(), request.args(),
                     request.env(), request.stdin(), properties.resolveCwd(request.cwd()), request.timeoutSecs(),
-                    request.maxOutputBytes(), null, null);
+                    request.maxOutputBytes(), null, null, request.secretEnv());
             return Flux.using(
                             () -> hub.subscribeHandleWithOutput(found.handle()),
                             live -> submissions.submit(found.handle(), caller, submit)

@@ -33,6 +33,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxMemoryMb the most memory a runtime may ask for
  * @param maxPidsLimit the highest pids limit a runtime may ask for
  * @param maxPageSize the most items one list page may ask for ({@code limit})
+ * @param maxSecretEntries the most entries of a runtime's {@code secrets} or a run's {@code secret_env}. Secret
+ *     entries also follow every env limit: a value is at most {@code maxEnvValueBytes}, and {@code env} and the
+ *     secrets of one runtime or run together hold at most {@code maxEnvEntries} entries and {@code maxEnvTotalBytes}
+ *     (so a run's spec, runtime and sealed secrets included, stays within the Kafka bounds of
+ *     {@link Topics#MAX_MESSAGE_BYTES})
  */
 @ConfigurationProperties("coderun.limits")
 public record RequestLimits(
@@ -60,7 +65,8 @@ public record RequestLimits(
         @DefaultValue("16") int minMemoryMb,
         @DefaultValue("65536") int maxMemoryMb,
         @DefaultValue("32768") int maxPidsLimit,
-        @DefaultValue("500") int maxPageSize) {
+        @DefaultValue("500") int maxPageSize,
+        @DefaultValue("64") int maxSecretEntries) {
 
     public RequestLimits {
         if (maxBatchItems < 1 || maxBatchRequestBytes < maxRunRequestBytes) {

@@ -1,8 +1,11 @@
 package dev.coderun.gateway.runs;
 
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.gateway.api.FieldViolation;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Optional;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.PropertyNamingStrategies;
@@ -51,14 +54,54 @@ final class IdempotencyKeys {
         return CANONICAL.writeValueAsBytes(request);
     }
 
-    /** SHA-256 of {@link #canonical(SubmitRunRequest)}: equal for the same request, whatever its JSON looked like. */
-    static byte[] fingerprint(SubmitRunRequest request) {
-        return sha256(canonical(request));
+    /** What {@code secret_env} values are fingerprinted for: nothing but an idempotency comparison. */
+    static final String SECRET_ENV_CONTEXT = "idempotency secret_env";
+
+    /**
+     * What tells two submissions apart: the SHA-256 of the request's {@link #canonical} form, equal for the same
+     * request whatever its JSON looked like. A request with {@code secret_env} is hashed without its values, and with
+     * their keyed fingerprint ({@link SecretKeyRing#fingerprint}) instead, so the stored hash cannot be used to guess a
+     * value; it is computed under every key of the ring, so a repeat still matches after a key rotation.
+     *
+     * @param current under the current key: the one stored with a claim
+     * @param underOtherKeys under the ring's other keys: what a claim stored before a rotation may hold
+     */
+    record Fingerprint(byte[] current, List<byte[]> underOtherKeys) {
+
+        boolean matches(byte[] stored) {
+            return MessageDigest.isEqual(current, stored)
+                    || underOtherKeys.stream().anyMatch(other -> MessageDigest.isEqual(other, stored));
+        }
     }
 
-    static byte[] sha256(byte[] bytes) {
+    /** The fingerprint of {@code request}, whose {@link #canonical} form is {@code canonical}. */
+    static Fingerprint fingerprint(SubmitRunRequest request, byte[] canonical, SecretKeyRing keyRing) {
+        if (request.secretEnv() == null || request.secretEnv().isEmpty()) {
+            return new Fingerprint(sha256(canonical), List.of());
+        }
+        SubmitRunRequest r = request;
+        byte[] rest = canonical(new SubmitRunRequest(r.runtimeKey(), r.name(), r.command(), r.args(), r.env(),
+                r.stdin(), r.cwd(), r.timeoutSeconds(), r.maxOutputBytes(), r.maxAttempts(), r.labels(), null));
+        List<byte[]> all = keyRing.fingerprintsUnderEveryKey(request.secretEnv(), SECRET_ENV_CONTEXT).stream()
+                .map(secrets -> sha256(rest, secrets.getBytes(StandardCharsets.UTF_8)))
+                .toList();
+        return new Fingerprint(all.getFirst(), all.subList(1, all.size()));
+    }
+
+    static Fingerprint fingerprint(SubmitRunRequest request, SecretKeyRing keyRing) {
+        return fingerprint(request, canonical(request), keyRing);
+    }
+
+    static byte[] sha256(byte[]... parts) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (int i = 0; i < parts.length; i++) {
+                if (i > 0) {
+                    digest.update((byte) 0);
+                }
+                digest.update(parts[i]);
+            }
+            return digest.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

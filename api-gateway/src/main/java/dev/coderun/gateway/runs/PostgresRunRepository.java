@@ -33,7 +33,7 @@ public class PostgresRunRepository {
     private static final String LIST_COLUMNS = """
             id, handle, runtime_key, runtime_version, name, command, args, env, cwd, timeout_seconds, max_output_bytes,
             max_attempts, labels, triggered_by, status, attempt, worker_id, exit_code, duration_ms, termination_reason,
-            error_code, error_message, created_at, queued_at, started_at, finished_at, updated_at""";
+            error_code, error_message, created_at, queued_at, started_at, finished_at, updated_at, secret_env_names""";
 
     private final DatabaseClient db;
     private final JsonMapper json;
@@ -49,10 +49,10 @@ public class PostgresRunRepository {
         Mono<Long> run = nullable(nullable(db.sql("""
                 insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd,
                   timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
-                  updated_at)
+                  updated_at, secret_env_names)
                 values (:id, :handle, :runtime_key, :runtime_version, :name, :command, :args, :env, :stdin, :cwd,
                   :timeout_seconds, :max_output_bytes, :max_attempts, :labels, :triggered_by, :status, :attempt,
-                  :created_at, :created_at)
+                  :created_at, :created_at, :secret_env_names)
                 on conflict (id) do nothing
                 """)
                 .bind("id", id)
@@ -67,6 +67,7 @@ public class PostgresRunRepository {
                 .bind("max_output_bytes", spec.maxOutputBytes())
                 .bind("max_attempts", spec.maxAttempts())
                 .bind("labels", Json.of(json.writeValueAsString(spec.labels())))
+                .bind("secret_env_names", Json.of(json.writeValueAsString(spec.secretEnvNames())))
                 .bind("triggered_by", spec.triggeredBy())
                 .bind("status", RunStatus.PENDING.name())
                 .bind("attempt", RunRecord.Transition.PENDING_ATTEMPT)
@@ -102,6 +103,7 @@ public class PostgresRunRepository {
         String[] labels = new String[n];
         String[] triggeredBy = new String[n];
         String[] createdAt = new String[n];
+        String[] secretEnvNames = new String[n];
         for (int i = 0; i < n; i++) {
             RunSpec spec = specs.get(i);
             ids[i] = UUID.fromString(spec.runId());
@@ -121,22 +123,24 @@ public class PostgresRunRepository {
             labels[i] = json.writeValueAsString(spec.labels());
             triggeredBy[i] = spec.triggeredBy();
             createdAt[i] = spec.createdAt().toString();
+            secretEnvNames[i] = json.writeValueAsString(spec.secretEnvNames());
         }
         return db.sql("""
                 with inserted as (
                   insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd,
                     timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
-                    updated_at)
+                    updated_at, secret_env_names)
                   select r.id, r.handle, r.runtime_key, r.runtime_version, r.name, r.command, r.args::jsonb,
                     r.env::jsonb, decode(r.stdin, 'base64'), r.cwd, r.timeout_seconds, r.max_output_bytes,
                     r.max_attempts, r.labels::jsonb,
-                    r.triggered_by, :status, :attempt, r.created_at::timestamptz, r.created_at::timestamptz
+                    r.triggered_by, :status, :attempt, r.created_at::timestamptz, r.created_at::timestamptz,
+                    r.secret_env_names::jsonb
                   from unnest(:ids::uuid[], :handles::text[], :runtime_keys::text[], :runtime_versions::int8[],
                     :names::text[], :commands::text[], :args::text[], :envs::text[], :stdins::text[], :cwds::text[],
                     :timeouts::int4[], :max_outputs::int8[], :max_attempts::int4[], :labels::text[],
-                    :triggered_by::text[], :created_at::text[])
+                    :triggered_by::text[], :created_at::text[], :secret_env_names::text[])
                     as r(id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd, timeout_seconds,
-                      max_output_bytes, max_attempts, labels, triggered_by, created_at)
+                      max_output_bytes, max_attempts, labels, triggered_by, created_at, secret_env_names)
                   on conflict (id) do nothing
                   returning id
                 )
@@ -160,6 +164,7 @@ public class PostgresRunRepository {
                 .bind("labels", labels)
                 .bind("triggered_by", triggeredBy)
                 .bind("created_at", createdAt)
+                .bind("secret_env_names", secretEnvNames)
                 .bind("status", RunStatus.PENDING.name())
                 .bind("attempt", RunRecord.Transition.PENDING_ATTEMPT)
                 .bind("at", at.atOffset(ZoneOffset.UTC))
@@ -406,7 +411,8 @@ public class PostgresRunRepository {
                 instant(row, "started_at"),
                 instant(row, "finished_at"),
                 instant(row, "updated_at"),
-                row.get("triggered_by", String.class));
+                row.get("triggered_by", String.class),
+                json.readValue(row.get("secret_env_names", Json.class).asString(), STRING_LIST));
     }
 
     private static String utf8(ByteBuffer bytes) {

@@ -10,6 +10,7 @@ import java.util.UUID;
 /**
  * A run as the read model holds it and the API shows it: every run field of SPEC §3. {@code stdin} is null in a
  * listing (it may be up to a MiB per run); a single run's record and the submit answer carry it.
+ * {@code secretEnvNames} names the run's {@code secret_env} entries: their values are never here.
  */
 public record RunRecord(
         UUID id,
@@ -39,7 +40,8 @@ public record RunRecord(
         Instant startedAt,
         Instant finishedAt,
         Instant updatedAt,
-        String triggeredBy) {
+        String triggeredBy,
+        List<String> secretEnvNames) {
 
     /** One entry of a run's history. */
     public record Transition(RunStatus status, Instant at, String reason, String workerId, int attempt) {
@@ -60,12 +62,13 @@ public record RunRecord(
                 spec.name(), spec.command(), spec.args(), spec.env(), spec.stdin(), spec.cwd(), spec.timeoutSeconds(),
                 spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
                 List.of(Transition.pending(at)), Transition.PENDING_ATTEMPT, null, null, null, null, null, at, null,
-                null, null, at, spec.triggeredBy());
+                null, null, at, spec.triggeredBy(), spec.secretEnvNames());
     }
 
     public RunRecord withTransitions(List<Transition> history) {
         return new RunRecord(id, handle, runtimeKey, runtimeVersion, name, command, args, env, stdin, cwd,
                 timeoutSeconds, maxOutputBytes, maxAttempts, labels, status, history, attempt, workerId, exitCode, durationMs,
-                terminationReason, error, createdAt, queuedAt, startedAt, finishedAt, updatedAt, triggeredBy);
+                terminationReason, error, createdAt, queuedAt, startedAt, finishedAt, updatedAt, triggeredBy,
+                secretEnvNames);
     }
 }

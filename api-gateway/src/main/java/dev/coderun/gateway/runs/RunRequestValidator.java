@@ -3,6 +3,7 @@ package dev.coderun.gateway.runs;
 import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.events.RunSpec;
 import dev.coderun.events.RuntimeSnapshot;
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.runtimes.RuntimeValidator;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +12,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Turns a submission into a {@link RunSpec} against the runtime it names, or lists what is wrong. Pure. Defaults: the
- * runtime's timeout, 1 MiB of output per stream, one attempt.
+ * Turns a submission into a {@link RunSpec} against the runtime it names, or lists what is wrong. Pure, but for the
+ * random nonce of sealing secrets. Defaults: the runtime's timeout, 1 MiB of output per stream, one attempt.
+ *
+ * <p>Secrets: the spec carries the run's {@code secret_env} names, and one sealed value holding every secret env entry
+ * the container gets: the runtime's {@code secrets}, then the run's {@code secret_env} over them. Layers apply in the
+ * order runtime env, runtime secrets, run env, run secret_env, the later winning, so a runtime secret the run's
+ * {@code env} sets is left out. Within one body a name is either env or secret (422 otherwise).
  */
 public final class RunRequestValidator {
 
@@ -55,7 +62,10 @@ public final class RunRequestValidator {
                 }
             }
         }
-        RuntimeValidator.checkEnv("env", request.env() == null ? Map.of() : request.env(), limits, errors);
+        Map<String, String> env = request.env() == null ? Map.of() : request.env();
+        RuntimeValidator.checkEnv("env", env, limits, errors);
+        RuntimeValidator.checkSecrets(
+                "secret_env", request.secretEnv() == null ? Map.of() : request.secretEnv(), env, limits, errors);
         if (request.stdin() != null && utf8Length(request.stdin()) > limits.maxStdinBytes()) {
             errors.add(FieldViolation.tooLong("stdin", "at most " + limits.maxStdinBytes() + " bytes"));
         }
@@ -85,22 +95,29 @@ public final class RunRequestValidator {
     /**
      * Builds the spec once the shape is valid and the runtime is known.
      *
+     * @param runtimeSecrets the runtime's secrets, opened
      * @param maxTimeoutSeconds the runtime's own maximum
+     * @param keyRing seals the run's secrets for {@link RunSpec#secretsContext}
      */
     public Result toSpec(
             SubmitRunRequest request,
             String runId,
             String handle,
             RuntimeSnapshot runtime,
+            Map<String, String> runtimeSecrets,
             int defaultTimeoutSeconds,
             int maxTimeoutSeconds,
             String triggeredBy,
-            Instant now) {
+            Instant now,
+            SecretKeyRing keyRing) {
         int timeout = request.timeoutSeconds() == null ? defaultTimeoutSeconds : request.timeoutSeconds();
         if (timeout > maxTimeoutSeconds) {
             return new Result.Invalid(List.of(FieldViolation.outOfRange(
                     "timeout_seconds", "runtime '" + runtime.key() + "' allows at most " + maxTimeoutSeconds)));
         }
+        Map<String, String> env = request.env() == null ? Map.of() : request.env();
+        Map<String, String> secretEnv = request.secretEnv() == null ? Map.of() : request.secretEnv();
+        Map<String, String> secrets = containerSecrets(runtimeSecrets, env, secretEnv);
         return new Result.Valid(new RunSpec(
                 runId,
                 handle,
@@ -108,7 +125,7 @@ public final class RunRequestValidator {
                 request.name(),
                 request.command(),
                 request.args() == null ? List.of() : request.args(),
-                request.env() == null ? Map.of() : request.env(),
+                env,
                 request.stdin() == null ? "" : request.stdin(),
                 request.cwd(),
                 timeout,
@@ -116,7 +133,18 @@ public final class RunRequestValidator {
                 request.maxAttempts() == null ? 1 : request.maxAttempts(),
                 request.labels() == null ? Map.of() : request.labels(),
                 triggeredBy,
-                now));
+                now,
+                secretEnv.keySet().stream().sorted().toList(),
+                secrets.isEmpty() ? null : keyRing.seal(secrets, RunSpec.secretsContext(runId))));
+    }
+
+    /** The secret env entries the run's container gets: the runtime's, less those the run's env sets, then the run's. */
+    static Map<String, String> containerSecrets(
+            Map<String, String> runtimeSecrets, Map<String, String> env, Map<String, String> secretEnv) {
+        Map<String, String> merged = new TreeMap<>(runtimeSecrets);
+        merged.keySet().removeAll(env.keySet());
+        merged.putAll(secretEnv);
+        return merged;
     }
 
     public sealed interface Result {

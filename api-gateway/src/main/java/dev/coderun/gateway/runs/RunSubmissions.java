@@ -1,6 +1,7 @@
 package dev.coderun.gateway.runs;
 
 import dev.coderun.events.RunSpec;
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.events.SubmitRun;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.FieldViolation;
@@ -9,7 +10,6 @@ import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
 import dev.coderun.gateway.runtimes.RuntimeRecord;
 import dev.coderun.gateway.runtimes.RuntimeValidator;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,7 +38,7 @@ import reactor.core.publisher.Sinks;
  * being accepted ({@link GroupCommit}, {@link SubmitProperties}), so under load one round of statements serves many.
  *
  * <p>Idempotency: a key names the first request accepted with it for {@link IdempotencyProperties#retention()}. A
- * repeat with the same request (same {@link IdempotencyKeys#fingerprint}) is answered with that run, marked replayed;
+ * repeat with the same request (same {@link IdempotencyKeys#fingerprint}, secret values keyed) is answered with that run, marked replayed;
  * with another request it is 422 {@code idempotency_key_reused}. A refused request does not take its key. A repeat
  * arriving while the first is still being accepted waits up to {@link IdempotencyProperties#inProgressWait()}, then
  * is 409 {@code conflict}.
@@ -57,6 +57,7 @@ public class RunSubmissions {
     private final RequestLimits limits;
     private final RunRequestValidator validator;
     private final GroupCommit<String, Waiting> groups;
+    private final SecretKeyRing keyRing;
     private final Clock clock = Clock.systemUTC();
 
     RunSubmissions(
@@ -66,7 +67,9 @@ public class RunSubmissions {
             PostgresIdempotencyKeys keys,
             IdempotencyProperties idempotency,
             RequestLimits limits,
-            SubmitProperties grouping) {
+            SubmitProperties grouping,
+            SecretKeyRing keyRing) {
+        this.keyRing = keyRing;
         this.runtimes = runtimes;
         this.runs = runs;
         this.commands = commands;
@@ -172,7 +175,7 @@ public class RunSubmissions {
     private Mono<List<Step>> steps(String handle, List<Caller> callers, List<Item> items) {
         int n = items.size();
         Outcome[] outcomes = new Outcome[n];
-        byte[][] fingerprints = new byte[n][];
+        IdempotencyKeys.Fingerprint[] fingerprints = new IdempotencyKeys.Fingerprint[n];
         Set<String> runtimeKeys = new LinkedHashSet<>();
         for (int i = 0; i < n; i++) {
             Item item = items.get(i);
@@ -191,7 +194,7 @@ public class RunSubmissions {
                 continue;
             }
             if (item.idempotencyKey() != null) {
-                fingerprints[i] = IdempotencyKeys.sha256(canonical);
+                fingerprints[i] = IdempotencyKeys.fingerprint(item.request(), canonical, keyRing);
             }
             if (RuntimeValidator.KEY.matcher(item.request().runtimeKey()).matches()) {
                 // A key no runtime can have is not looked up: it is not found.
@@ -209,7 +212,7 @@ public class RunSubmissions {
             List<Caller> callers,
             List<Item> items,
             Outcome[] outcomes,
-            byte[][] fingerprints,
+            IdempotencyKeys.Fingerprint[] fingerprints,
             Map<String, RuntimeRecord> resolved) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         RunSpec[] specs = new RunSpec[items.size()];
@@ -235,7 +238,7 @@ public class RunSubmissions {
             Integer first = firstWithKey.putIfAbsent(key, i);
             if (first == null) {
                 claimants.add(i);
-            } else if (MessageDigest.isEqual(fingerprints[first], fingerprints[i])) {
+            } else if (fingerprints[first].matches(fingerprints[i].current())) {
                 sameAs[i] = first;
             } else {
                 outcomes[i] = new Outcome.Refused(reused(key));
@@ -244,7 +247,7 @@ public class RunSubmissions {
         List<PostgresIdempotencyKeys.Claim> claims = new ArrayList<>(claimants.size());
         for (int i : claimants) {
             claims.add(new PostgresIdempotencyKeys.Claim(
-                    items.get(i).idempotencyKey(), fingerprints[i], UUID.fromString(specs[i].runId())));
+                    items.get(i).idempotencyKey(), fingerprints[i].current(), UUID.fromString(specs[i].runId())));
         }
         return keys.claim(handle, claims).flatMap(won -> {
             List<Integer> toPublish = new ArrayList<>();
@@ -282,7 +285,7 @@ public class RunSubmissions {
      * One item's fate after its group was accepted: {@code outcome}, or (when it is null) the answer of the request
      * holding {@code key} with {@code fingerprint}.
      */
-    private record Step(Outcome outcome, String key, byte[] fingerprint) {}
+    private record Step(Outcome outcome, String key, IdempotencyKeys.Fingerprint fingerprint) {}
 
     /** The item's outcome: the step's own, or the replay of its key's holder (waiting for it as {@link #replay} does). */
     private Mono<Outcome> finish(String handle, Step step) {
@@ -330,10 +333,10 @@ public class RunSubmissions {
      * The answer for a request that lost its key to an earlier one: that request's run once it is accepted, 422 when
      * the earlier request was another one, 409 when it is still being accepted after the wait.
      */
-    private Mono<Outcome> replay(String handle, String key, byte[] fingerprint) {
+    private Mono<Outcome> replay(String handle, String key, IdempotencyKeys.Fingerprint fingerprint) {
         Instant deadline = clock.instant().plus(idempotency.inProgressWait());
         return Mono.defer(() -> keys.holder(handle, key).flatMap(holder -> {
-                    if (!MessageDigest.isEqual(holder.fingerprint(), fingerprint)) {
+                    if (!fingerprint.matches(holder.fingerprint())) {
                         return Mono.error(reused(key));
                     }
                     return holder.accepted()
@@ -361,9 +364,19 @@ public class RunSubmissions {
                             + "; POST .../validate-image first");
         }
         String runId = RunIds.next(now.toEpochMilli()).toString();
+        Map<String, String> runtimeSecrets;
+        try {
+            runtimeSecrets = runtime.sealedSecrets() == null
+                    ? Map.of() : keyRing.open(runtime.sealedSecrets(), runtime.secretsContext());
+        } catch (SecretKeyRing.SealedSecretsException e) {
+            // The message names the key id, never a value.
+            log.error("runtime {}/{}: {}", handle, runtime.key(), e.getMessage());
+            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "the secrets of runtime '"
+                    + runtime.key() + "' cannot be opened by this gateway (" + e.getMessage() + ")");
+        }
         return switch (validator.toSpec(
-                request, runId, handle, runtime.snapshot(), runtime.definition().timeoutSeconds(),
-                runtime.definition().maxTimeoutSeconds(), caller.subject(), now)) {
+                request, runId, handle, runtime.snapshot(), runtimeSecrets, runtime.definition().timeoutSeconds(),
+                runtime.definition().maxTimeoutSeconds(), caller.subject(), now, keyRing)) {
             case RunRequestValidator.Result.Valid valid -> valid.spec();
             case RunRequestValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
         };

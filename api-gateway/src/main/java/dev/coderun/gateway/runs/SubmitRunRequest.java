@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.annotation.JsonDeserialize;
 
-/** The body of {@code POST .../code-runs}; {@link RunRequestValidator} decides what is acceptable. */
+/**
+ * The body of {@code POST .../code-runs}; {@link RunRequestValidator} decides what is acceptable. {@code secret_env}
+ * entries are env entries that are write-only: sealed into the run's spec, never stored or shown but by name.
+ */
 public record SubmitRunRequest(
         String runtimeKey,
         String name,
@@ -18,4 +21,15 @@ public record SubmitRunRequest(
         Integer timeoutSeconds,
         Long maxOutputBytes,
         Integer maxAttempts,
-        Map<String, String> labels) {}
+        Map<String, String> labels,
+        Map<String, String> secretEnv) {
+
+    /** Names the env and secret_env entries, never their values; leaves stdin out. */
+    @Override
+    public String toString() {
+        return "SubmitRunRequest[runtimeKey=" + runtimeKey + ", name=" + name + ", command=" + command + ", args="
+                + args + ", env=" + (env == null ? null : env.keySet()) + ", cwd=" + cwd + ", timeoutSeconds="
+                + timeoutSeconds + ", maxOutputBytes=" + maxOutputBytes + ", maxAttempts=" + maxAttempts + ", labels="
+                + labels + ", secretEnv=" + (secretEnv == null ? null : secretEnv.keySet()) + "]";
+    }
+}

@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -16,11 +17,15 @@ import reactor.core.publisher.Mono;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Runtimes in PostgreSQL. Updates are conditional on the version read, so concurrent writers cannot lose changes. */
+/**
+ * Runtimes in PostgreSQL. Updates are conditional on the version read, so concurrent writers cannot lose changes.
+ * Secrets are stored sealed ({@code secrets_sealed}), with their names and fingerprint beside them (V6).
+ */
 @Repository
 public class PostgresRuntimeRepository {
 
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
 
     private final DatabaseClient db;
     private final JsonMapper json;
@@ -67,12 +72,13 @@ public class PostgresRuntimeRepository {
                 insert into runtimes (handle, key, id, display_name, description, image_uri, image_digest, cpu_cores,
                   memory_mb, pids_limit, timeout_seconds, max_timeout_seconds, network, read_only_rootfs, env, labels,
                   max_active_runs, enabled, version, validation_status, validation_reason, validation_expected_digest,
-                  validation_actual_digest, validation_checked_at, created_at, updated_at)
+                  validation_actual_digest, validation_checked_at, created_at, updated_at, secret_names,
+                  secrets_fingerprint, secrets_sealed)
                 values (:handle, :key, :id, :display_name, :description, :image_uri, :image_digest, :cpu_cores,
                   :memory_mb, :pids_limit, :timeout_seconds, :max_timeout_seconds, :network, :read_only_rootfs, :env,
                   :labels, :max_active_runs, :enabled, :version, :validation_status, :validation_reason,
                   :validation_expected_digest, :validation_actual_digest, :validation_checked_at, :created_at,
-                  :updated_at)
+                  :updated_at, :secret_names, :secrets_fingerprint, :secrets_sealed)
                 on conflict (handle, key) do nothing
                 """), r)
                 .fetch()
@@ -91,12 +97,46 @@ public class PostgresRuntimeRepository {
                   version = :version, validation_status = :validation_status, validation_reason = :validation_reason,
                   validation_expected_digest = :validation_expected_digest,
                   validation_actual_digest = :validation_actual_digest,
-                  validation_checked_at = :validation_checked_at, created_at = :created_at, updated_at = :updated_at
+                  validation_checked_at = :validation_checked_at, created_at = :created_at, updated_at = :updated_at,
+                  secret_names = :secret_names, secrets_fingerprint = :secrets_fingerprint,
+                  secrets_sealed = :secrets_sealed
                 where handle = :handle and key = :key and id = :id and version = :expected_version
                 """).bind("expected_version", expectedVersion), r)
                 .fetch()
                 .rowsUpdated()
                 .flatMap(rows -> rows == 1 ? Mono.just(r) : Mono.empty());
+    }
+
+    /** Up to {@code limit} runtimes whose secrets are sealed under another key than {@code keyId}, of every handle. */
+    Flux<RuntimeRecord> sealedUnderOtherKeys(String keyId, int limit) {
+        return db.sql("""
+                select * from runtimes
+                where secrets_sealed is not null and split_part(secrets_sealed, '.', 2) <> :key_id
+                limit :limit
+                """)
+                .bind("key_id", keyId)
+                .bind("limit", limit)
+                .map(this::read)
+                .all();
+    }
+
+    /**
+     * Replaces a runtime's sealed secrets and their fingerprint (the same secrets, sealed again) unless they changed
+     * since {@code r} was read; the version stays, as nothing a run sees changed.
+     */
+    Mono<Boolean> reseal(RuntimeRecord r, String sealed, String fingerprint) {
+        return db.sql("""
+                update runtimes set secrets_sealed = :sealed, secrets_fingerprint = :fingerprint
+                where handle = :handle and key = :key and secrets_sealed = :was
+                """)
+                .bind("sealed", sealed)
+                .bind("fingerprint", fingerprint)
+                .bind("handle", r.handle())
+                .bind("key", r.key())
+                .bind("was", r.sealedSecrets())
+                .fetch()
+                .rowsUpdated()
+                .map(rows -> rows == 1);
     }
 
     /** Records a validation outcome unless the image changed since the check began (version moved on). */
@@ -135,6 +175,7 @@ public class PostgresRuntimeRepository {
                 .bind("read_only_rootfs", d.readOnlyRootfs())
                 .bind("env", Json.of(json.writeValueAsString(d.env())))
                 .bind("labels", Json.of(json.writeValueAsString(d.labels())))
+                .bind("secret_names", Json.of(json.writeValueAsString(d.secretNames())))
                 .bind("enabled", d.enabled())
                 .bind("version", r.version())
                 .bind("validation_status", v.status().name())
@@ -143,6 +184,8 @@ public class PostgresRuntimeRepository {
         spec = bindNullable(spec, "display_name", d.displayName(), String.class);
         spec = bindNullable(spec, "description", d.description(), String.class);
         spec = bindNullable(spec, "max_active_runs", d.maxActiveRuns(), Integer.class);
+        spec = bindNullable(spec, "secrets_fingerprint", d.secretsFingerprint(), String.class);
+        spec = bindNullable(spec, "secrets_sealed", r.sealedSecrets(), String.class);
         spec = bindNullable(spec, "validation_reason", v.reason(), String.class);
         spec = bindNullable(spec, "validation_expected_digest", v.expectedDigest(), String.class);
         spec = bindNullable(spec, "validation_actual_digest", v.actualDigest(), String.class);
@@ -170,7 +213,9 @@ public class PostgresRuntimeRepository {
                 json.readValue(row.get("env", Json.class).asString(), STRING_MAP),
                 json.readValue(row.get("labels", Json.class).asString(), STRING_MAP),
                 row.get("max_active_runs", Integer.class),
-                row.get("enabled", Boolean.class));
+                row.get("enabled", Boolean.class),
+                json.readValue(row.get("secret_names", Json.class).asString(), STRING_LIST),
+                row.get("secrets_fingerprint", String.class));
         ImageValidation validation = new ImageValidation(
                 ImageValidation.Status.valueOf(row.get("validation_status", String.class)),
                 row.get("validation_reason", String.class),
@@ -185,7 +230,8 @@ public class PostgresRuntimeRepository {
                 row.get("version", Long.class),
                 validation,
                 toInstant(row.get("created_at", OffsetDateTime.class)),
-                toInstant(row.get("updated_at", OffsetDateTime.class)));
+                toInstant(row.get("updated_at", OffsetDateTime.class)),
+                row.get("secrets_sealed", String.class));
     }
 
     static OffsetDateTime toOffset(Instant instant) {

@@ -1,5 +1,6 @@
 package dev.coderun.gateway.runtimes;
 
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.api.FieldViolation;
@@ -9,7 +10,9 @@ import dev.coderun.gateway.limits.RequestLimits;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -28,7 +31,10 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-/** {@code /v2/handles/{handle}/code-runtimes}: register, read and validate runtimes. */
+/**
+ * {@code /v2/handles/{handle}/code-runtimes}: register, read and validate runtimes. A runtime's {@code secrets} are
+ * write-only: sealed before they are stored ({@link SecretKeyRing}), shown by name only.
+ */
 @RestController
 class RuntimeController {
 
@@ -40,14 +46,17 @@ class RuntimeController {
     private final RegistryProperties registryProperties;
     private final RequestLimits limits;
     private final RuntimeValidator validator;
+    private final SecretKeyRing keyRing;
     private final Clock clock = Clock.systemUTC();
 
     RuntimeController(
             PostgresRuntimeRepository runtimes,
             RegistryClient registry,
             RegistryProperties registryProperties,
-            RequestLimits limits) {
+            RequestLimits limits,
+            SecretKeyRing keyRing) {
         this.runtimes = runtimes;
+        this.keyRing = keyRing;
         this.registry = registry;
         this.registryProperties = registryProperties;
         this.validator = new RuntimeValidator(limits);
@@ -66,7 +75,7 @@ class RuntimeController {
             case RuntimeValidator.Result.Valid valid -> valid.definition();
             case RuntimeValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
         };
-        return apply(handle, runtimeKey, wanted, ifMatch, true).map(outcome -> ResponseEntity
+        return apply(handle, runtimeKey, wanted, request, ifMatch, true).map(outcome -> ResponseEntity
                 .status(outcome.kind() == RuntimeChange.Kind.CREATED ? HttpStatus.CREATED : HttpStatus.OK)
                 .eTag(outcome.record().etag())
                 .body(Envelopes.data(RuntimeView.of(outcome.record()))));
@@ -74,22 +83,62 @@ class RuntimeController {
 
     /** Reads, decides, writes; a lost race (someone else wrote first) is decided again once against the new state. */
     private Mono<RuntimeChange.Outcome> apply(
-            String handle, String key, RuntimeDefinition wanted, String ifMatch, boolean retry) {
+            String handle, String key, RuntimeDefinition valid, RuntimeRequest request, String ifMatch, boolean retry) {
         return runtimes.find(handle, key)
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())
                 .flatMap(current -> {
+                    Secrets secrets = secrets(handle, key, valid, request, current.orElse(null));
                     RuntimeChange.Outcome outcome = RuntimeChange.decide(
-                            handle, key, current.orElse(null), wanted, ifMatch, now());
+                            handle, key, current.orElse(null), secrets.definition(), secrets.sealed(), ifMatch, now());
                     Mono<RuntimeRecord> written = switch (outcome.kind()) {
                         case CREATED -> runtimes.insert(outcome.record());
                         case UPDATED -> runtimes.update(outcome.record(), current.orElseThrow().version());
                         case UNCHANGED -> Mono.just(outcome.record());
                     };
                     return written.map(r -> outcome).switchIfEmpty(Mono.defer(() -> retry
-                            ? apply(handle, key, wanted, ifMatch, false)
+                            ? apply(handle, key, valid, request, ifMatch, false)
                             : Mono.error(ApiException.conflict("runtime '" + key + "' is being changed concurrently"))));
                 });
+    }
+
+    /** The definition a PUT wants, its secrets fingerprinted, and those secrets sealed. */
+    private record Secrets(RuntimeDefinition definition, String sealed) {}
+
+    /**
+     * The secrets a PUT leaves the runtime with: the request's, or the current ones when it has none ({@code secrets}
+     * left out), checked against the request's env. Secrets equal to the current ones keep their fingerprint and sealed
+     * value, so an identical PUT is identical to the stored definition; others are fingerprinted and sealed anew.
+     */
+    private Secrets secrets(
+            String handle, String key, RuntimeDefinition valid, RuntimeRequest request, RuntimeRecord current) {
+        String context = RuntimeRecord.secretsContext(handle, key);
+        boolean kept = request.secrets() == null;
+        Map<String, String> secrets;
+        if (!kept) {
+            secrets = request.secrets();
+        } else if (current == null || current.sealedSecrets() == null) {
+            secrets = Map.of();
+        } else {
+            secrets = keyRing.open(current.sealedSecrets(), context);
+            List<FieldViolation> errors = new ArrayList<>();
+            RuntimeValidator.checkSecrets("secrets", secrets, valid.env(), limits, errors);
+            if (!errors.isEmpty()) {
+                // Reported on the field the client sent: its env meets the secrets it left out (and so kept).
+                throw ApiException.validation(errors.stream().map(v -> new FieldViolation(
+                        v.field(), v.message() + " (the runtime's current secrets, kept as secrets was left out)",
+                        v.type())).toList());
+            }
+        }
+        if (secrets.isEmpty()) {
+            return new Secrets(valid.withSecrets(List.of(), null), null);
+        }
+        String stored = current == null ? null : current.definition().secretsFingerprint();
+        if (stored != null && keyRing.matches(stored, secrets, context)) {
+            return new Secrets(valid.withSecrets(secrets.keySet(), stored), current.sealedSecrets());
+        }
+        return new Secrets(valid.withSecrets(secrets.keySet(), keyRing.fingerprint(secrets, context)),
+                keyRing.seal(secrets, context));
     }
 
     @GetMapping("/v2/handles/{handle}/code-runtimes/{runtimeKey}")
@@ -147,7 +196,7 @@ class RuntimeController {
                                     .body(Envelopes.data(RuntimeView.of(new RuntimeRecord(
                                             runtime.handle(), runtime.key(), runtime.id(), runtime.definition(),
                                             runtime.version(), validating, runtime.createdAt(),
-                                            runtime.updatedAt()))))));
+                                            runtime.updatedAt(), runtime.sealedSecrets()))))));
                 });
     }
 

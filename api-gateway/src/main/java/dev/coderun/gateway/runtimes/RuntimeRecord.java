@@ -4,7 +4,12 @@ import dev.coderun.events.RuntimeSnapshot;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A stored runtime: its definition plus identity, version and image validation. */
+/**
+ * A stored runtime: its definition plus identity, version and image validation.
+ *
+ * @param sealedSecrets the runtime's secrets sealed for {@link #secretsContext} ({@link dev.coderun.events.SecretKeyRing}),
+ *     null when it has none
+ */
 public record RuntimeRecord(
         String handle,
         String key,
@@ -13,7 +18,17 @@ public record RuntimeRecord(
         long version,
         ImageValidation validation,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String sealedSecrets) {
+
+    /** What a runtime's secrets are sealed for: they open as this runtime's only. */
+    public static String secretsContext(String handle, String key) {
+        return "runtime " + handle + "/" + key;
+    }
+
+    public String secretsContext() {
+        return secretsContext(handle, key);
+    }
 
     public String etag() {
         return "\"" + version + "\"";

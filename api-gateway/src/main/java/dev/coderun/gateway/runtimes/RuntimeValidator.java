@@ -98,6 +98,8 @@ public final class RuntimeValidator {
         }
         Map<String, String> env = request.env() == null ? Map.of() : request.env();
         checkEnv("env", env, limits, errors);
+        Map<String, String> secrets = request.secrets() == null ? Map.of() : request.secrets();
+        checkSecrets("secrets", secrets, env, limits, errors);
         Map<String, String> labels = request.labels() == null ? Map.of() : request.labels();
         checkLabels("labels", labels, limits, errors);
         if (request.maxActiveRuns() != null && request.maxActiveRuns() < 1) {
@@ -111,7 +113,8 @@ public final class RuntimeValidator {
         return new Result.Valid(new RuntimeDefinition(
                 request.displayName(), request.description(), uri, digest, cpu, memory, pids, timeout, maxTimeout,
                 network, sandbox.readOnlyRootfs() == null || sandbox.readOnlyRootfs(), env, labels,
-                request.maxActiveRuns(), request.enabled() == null || request.enabled()));
+                request.maxActiveRuns(), request.enabled() == null || request.enabled(),
+                List.copyOf(secrets.keySet()), null));
     }
 
     /** Whether {@code key} is a well-formed label key; run listings filter on such keys. */
@@ -125,12 +128,7 @@ public final class RuntimeValidator {
             errors.add(FieldViolation.tooLong(field, "at most " + limits.maxEnvEntries() + " entries"));
             return;
         }
-        long total = 0;
-        for (var entry : env.entrySet()) {
-            total += entry.getKey().getBytes(StandardCharsets.UTF_8).length
-                    + (entry.getValue() == null ? 0 : entry.getValue().getBytes(StandardCharsets.UTF_8).length);
-        }
-        if (total > limits.maxEnvTotalBytes()) {
+        if (entryBytes(env) > limits.maxEnvTotalBytes()) {
             errors.add(FieldViolation.tooLong(field, "at most " + limits.maxEnvTotalBytes() + " bytes of names and values"));
             return;
         }
@@ -144,6 +142,46 @@ public final class RuntimeValidator {
                         field + "." + name, "at most " + limits.maxEnvValueBytes() + " bytes"));
             }
         });
+    }
+
+    /**
+     * Shared with run validation: secret env entries follow the env rules ({@link #checkEnv}), at most
+     * {@link RequestLimits#maxSecretEntries()} of them, and count toward the env limits together with {@code env}
+     * (they all become the container's environment). A name in both is refused: a name is plain or secret, never
+     * both. No message names a value.
+     */
+    public static void checkSecrets(
+            String field,
+            Map<String, String> secrets,
+            Map<String, String> env,
+            RequestLimits limits,
+            List<FieldViolation> errors) {
+        if (secrets.isEmpty()) {
+            return;
+        }
+        if (secrets.size() > limits.maxSecretEntries()) {
+            errors.add(FieldViolation.tooLong(field, "at most " + limits.maxSecretEntries() + " entries"));
+            return;
+        }
+        checkEnv(field, secrets, limits, errors);
+        if (secrets.size() + env.size() > limits.maxEnvEntries()) {
+            errors.add(FieldViolation.tooLong(field, "env and " + field + " together: at most "
+                    + limits.maxEnvEntries() + " entries"));
+        } else if (entryBytes(secrets) + entryBytes(env) > limits.maxEnvTotalBytes()) {
+            errors.add(FieldViolation.tooLong(field, "env and " + field + " together: at most "
+                    + limits.maxEnvTotalBytes() + " bytes of names and values"));
+        }
+        secrets.keySet().stream().filter(env::containsKey).sorted().forEach(name -> errors.add(FieldViolation.invalid(
+                field + "." + name, "is also set in env: a name is either env or " + field + ", not both")));
+    }
+
+    private static long entryBytes(Map<String, String> entries) {
+        long total = 0;
+        for (var entry : entries.entrySet()) {
+            total += entry.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + (entry.getValue() == null ? 0 : entry.getValue().getBytes(StandardCharsets.UTF_8).length);
+        }
+        return total;
     }
 
     /** Shared with run validation: label keys, values and counts. */

@@ -1,10 +1,11 @@
 package dev.coderun.gateway.runtimes;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** A runtime as the API shows it. */
+/** A runtime as the API shows it: its secrets by name only. */
 record RuntimeView(
         String key,
         UUID id,
@@ -15,6 +16,7 @@ record RuntimeView(
         Resources resources,
         Sandbox sandbox,
         Map<String, String> env,
+        List<String> secretNames,
         Map<String, String> labels,
         Integer maxActiveRuns,
         boolean enabled,
@@ -40,7 +42,7 @@ record RuntimeView(
                 new Image(d.imageUri(), d.imageDigest()),
                 new Resources(d.cpuCores(), d.memoryMb(), d.pidsLimit()),
                 new Sandbox(d.timeoutSeconds(), d.maxTimeoutSeconds(), d.network(), d.readOnlyRootfs(), false),
-                d.env(), d.labels(), d.maxActiveRuns(), d.enabled(), r.version(),
+                d.env(), d.secretNames(), d.labels(), d.maxActiveRuns(), d.enabled(), r.version(),
                 new Validation(v.status().name(), v.reason(), v.expectedDigest(), v.actualDigest(), v.checkedAt()),
                 r.createdAt(), r.updatedAt());
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coderun.gateway.GatewayFixtures;
 import dev.coderun.gateway.api.FieldViolation;
+import dev.coderun.events.SecretKeyRing;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,8 @@ import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
 
 class IdempotencyKeysTest {
+
+    private static final SecretKeyRing RING = SecretKeyRing.of("k1:" + SecretKeyRing.newKey(), null);
 
     static final JsonMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -36,22 +39,58 @@ class IdempotencyKeysTest {
                   "name": null
                 }""");
 
-        assertThat(IdempotencyKeys.fingerprint(a)).isEqualTo(IdempotencyKeys.fingerprint(b)).hasSize(32);
+        assertThat(fingerprint(a)).isEqualTo(fingerprint(b)).hasSize(32);
     }
 
     @Test
     void anyChangedValueChangesTheFingerprint() {
-        byte[] base = IdempotencyKeys.fingerprint(read("{\"runtime_key\":\"busybox\",\"command\":\"echo hi\"}"));
+        byte[] base = fingerprint(read("{\"runtime_key\":\"busybox\",\"command\":\"echo hi\"}"));
 
-        assertThat(IdempotencyKeys.fingerprint(read("{\"runtime_key\":\"busybox\",\"command\":\"echo ho\"}")))
-                .isNotEqualTo(base);
-        assertThat(IdempotencyKeys.fingerprint(
-                        read("{\"runtime_key\":\"busybox\",\"command\":\"echo hi\",\"args\":[]}")))
+        assertThat(fingerprint(read("{\"runtime_key\":\"busybox\",\"command\":\"echo ho\"}"))).isNotEqualTo(base);
+        assertThat(fingerprint(read("{\"runtime_key\":\"busybox\",\"command\":\"echo hi\",\"args\":[]}")))
                 .as("empty args is not absent args: the command runs in exec form, not through sh -c")
                 .isNotEqualTo(base);
-        assertThat(IdempotencyKeys.fingerprint(
-                        read("{\"runtime_key\":\"busybox\",\"command\":\"echo hi\",\"env\":{\"A\":\"1\"}}")))
+        assertThat(fingerprint(read("{\"runtime_key\":\"busybox\",\"command\":\"echo hi\",\"env\":{\"A\":\"1\"}}")))
                 .isNotEqualTo(base);
+    }
+
+    @Test
+    void secretEnvValuesCountButOnlyThroughTheirKeyedFingerprint() {
+        SubmitRunRequest withSecret = read("""
+                {"runtime_key":"busybox","command":"echo hi","secret_env":{"TOKEN":"s3cr3t-value"}}""");
+        SubmitRunRequest otherSecret = read("""
+                {"runtime_key":"busybox","command":"echo hi","secret_env":{"TOKEN":"other-value"}}""");
+        SubmitRunRequest rest = read("{\"runtime_key\":\"busybox\",\"command\":\"echo hi\"}");
+
+        assertThat(fingerprint(withSecret)).isEqualTo(fingerprint(read("""
+                {"secret_env":{"TOKEN":"s3cr3t-value"},"command":"echo hi","runtime_key":"busybox"}""")));
+        assertThat(fingerprint(withSecret)).isNotEqualTo(fingerprint(otherSecret)).isNotEqualTo(fingerprint(rest));
+        assertThat(fingerprint(withSecret))
+                .as("not the plain hash of the request: that would let a guessed value be checked offline")
+                .isNotEqualTo(IdempotencyKeys.sha256(IdempotencyKeys.canonical(withSecret)));
+        assertThat(withSecret.toString()).contains("TOKEN").doesNotContain("s3cr3t-value");
+    }
+
+    @Test
+    void aRepeatAfterAKeyRotationStillMatchesTheFingerprintStoredBeforeIt() {
+        String oldKey = SecretKeyRing.newKey();
+        SecretKeyRing before = SecretKeyRing.of("k1:" + oldKey, null);
+        SecretKeyRing after = SecretKeyRing.of("k1:" + oldKey + ",k2:" + SecretKeyRing.newKey(), "k2");
+        SubmitRunRequest request = read("""
+                {"runtime_key":"busybox","command":"echo hi","secret_env":{"TOKEN":"s3cr3t-value"}}""");
+        byte[] stored = IdempotencyKeys.fingerprint(request, before).current();
+
+        IdempotencyKeys.Fingerprint repeat = IdempotencyKeys.fingerprint(request, after);
+
+        assertThat(repeat.current()).isNotEqualTo(stored);
+        assertThat(repeat.matches(stored)).isTrue();
+        assertThat(IdempotencyKeys.fingerprint(read("""
+                {"runtime_key":"busybox","command":"echo hi","secret_env":{"TOKEN":"changed"}}"""), after)
+                .matches(stored)).isFalse();
+    }
+
+    private static byte[] fingerprint(SubmitRunRequest request) {
+        return IdempotencyKeys.fingerprint(request, RING).current();
     }
 
     @Test
@@ -60,7 +99,7 @@ class IdempotencyKeysTest {
         zFirst.put("Z", "1");
         zFirst.put("A", "2");
         SubmitRunRequest request = new SubmitRunRequest(
-                "busybox", null, "env", List.of(), zFirst, null, null, null, null, null, Map.of());
+                "busybox", null, "env", List.of(), zFirst, null, null, null, null, null, Map.of(), null);
 
         assertThat(new String(IdempotencyKeys.canonical(request))).contains("\"env\":{\"A\":\"2\",\"Z\":\"1\"}");
     }

@@ -7,6 +7,7 @@ import static dev.coderun.gateway.GatewayFixtures.defaultLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coderun.events.RunSpec;
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.gateway.GatewayFixtures.RunRequestBuilder;
 import dev.coderun.gateway.api.FieldViolation;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ class RunRequestValidatorTest {
 
     private static final String RUN_ID = "019a1b2c-3d4e-7f00-8a00-000000000001";
     private static final int MIB = 1024 * 1024;
+    private static final SecretKeyRing RING = SecretKeyRing.of("k1:" + SecretKeyRing.newKey(), null);
 
     private final RunRequestValidator validator = new RunRequestValidator(defaultLimits());
 
@@ -183,6 +185,42 @@ class RunRequestValidatorTest {
     }
 
     @Test
+    void secretEnvTakesTheEnvRulesAndANameIsEitherEnvOrSecret() {
+        SubmitRunRequest request = aRunRequest()
+                .env(Map.of("SHARED", "plain"))
+                .secretEnv(Map.of("SHARED", "s-shared", "9NO", "s-bad", "OK", "s-ok"))
+                .build();
+
+        assertThat(validator.checkShape(request)).extracting(FieldViolation::field)
+                .containsExactlyInAnyOrder("secret_env.SHARED", "secret_env.9NO");
+        assertThat(validator.checkShape(request).toString()).doesNotContain("s-shared").doesNotContain("s-bad");
+        assertThat(request.toString()).contains("OK").doesNotContain("s-ok").doesNotContain("plain");
+    }
+
+    @Test
+    void theSpecCarriesTheSecretNamesAndOneSealedValueOfTheRuntimesAndTheRunsSecrets() {
+        SubmitRunRequest request = aRunRequest()
+                .env(Map.of("DB_URL", "postgres://plain"))
+                .secretEnv(Map.of("TOKEN", "run-token", "SHARED", "run-wins"))
+                .build();
+        Map<String, String> runtimeSecrets =
+                Map.of("DB_URL", "overridden-by-run-env", "SHARED", "runtime", "RUNTIME_ONLY", "rt-secret");
+
+        RunSpec spec = valid(validator.toSpec(
+                request, RUN_ID, "alice", aRuntimeSnapshot(), runtimeSecrets, 300, 3600, "user:alice", NOW, RING));
+
+        assertThat(spec.secretEnvNames()).containsExactly("SHARED", "TOKEN");
+        assertThat(spec.env()).containsExactly(Map.entry("DB_URL", "postgres://plain"));
+        assertThat(RING.open(spec.sealedSecrets(), RunSpec.secretsContext(RUN_ID))).containsExactlyInAnyOrderEntriesOf(
+                Map.of("TOKEN", "run-token", "SHARED", "run-wins", "RUNTIME_ONLY", "rt-secret"));
+        assertThat(spec.toString()).doesNotContain("run-token").doesNotContain("rt-secret")
+                .doesNotContain(spec.sealedSecrets());
+        assertThat(spec.withoutSealedSecrets().sealedSecrets()).isNull();
+        assertThat(valid(validator.toSpec(aRunRequest().build(), RUN_ID, "alice", aRuntimeSnapshot(), Map.of(), 300,
+                3600, "u", NOW, RING)).sealedSecrets()).as("no secrets, nothing sealed").isNull();
+    }
+
+    @Test
     void everyShapeProblemIsReportedAtOnce() {
         List<FieldViolation> violations = validator.checkShape(aRunRequest()
                 .runtimeKey("")
@@ -200,7 +238,7 @@ class RunRequestValidatorTest {
     @Test
     void theSpecTakesTheRuntimeDefaultTimeoutAndPlatformDefaults() {
         RunSpec spec = valid(validator.toSpec(
-                aRunRequest().build(), RUN_ID, "alice", aRuntimeSnapshot(), 300, 3600, "user:alice", NOW));
+                aRunRequest().build(), RUN_ID, "alice", aRuntimeSnapshot(), Map.of(), 300, 3600, "user:alice", NOW, RING));
 
         assertThat(spec.runId()).isEqualTo(RUN_ID);
         assertThat(spec.handle()).isEqualTo("alice");
@@ -233,7 +271,7 @@ class RunRequestValidatorTest {
                         .maxAttempts(3)
                         .labels(Map.of("team", "a"))
                         .build(),
-                RUN_ID, "alice", aRuntimeSnapshot(), 300, 3600, "user:alice", NOW));
+                RUN_ID, "alice", aRuntimeSnapshot(), Map.of(), 300, 3600, "user:alice", NOW, RING));
 
         assertThat(spec.name()).isEqualTo("nightly-build");
         assertThat(spec.args()).containsExactly("-c", "print(1)");
@@ -249,7 +287,7 @@ class RunRequestValidatorTest {
     @Test
     void aTimeoutUpToTheRuntimeMaximumIsAccepted() {
         RunSpec spec = valid(validator.toSpec(
-                aRunRequest().timeoutSeconds(120).build(), RUN_ID, "alice", aRuntimeSnapshot(), 30, 120, "u", NOW));
+                aRunRequest().timeoutSeconds(120).build(), RUN_ID, "alice", aRuntimeSnapshot(), Map.of(), 30, 120, "u", NOW, RING));
 
         assertThat(spec.timeoutSeconds()).isEqualTo(120);
     }
@@ -257,7 +295,7 @@ class RunRequestValidatorTest {
     @Test
     void aTimeoutOverTheRuntimeMaximumIsAViolationOnTimeoutSeconds() {
         RunRequestValidator.Result result = validator.toSpec(
-                aRunRequest().timeoutSeconds(121).build(), RUN_ID, "alice", aRuntimeSnapshot(), 30, 120, "u", NOW);
+                aRunRequest().timeoutSeconds(121).build(), RUN_ID, "alice", aRuntimeSnapshot(), Map.of(), 30, 120, "u", NOW, RING);
 
         assertThat(result).isInstanceOfSatisfying(RunRequestValidator.Result.Invalid.class, invalid ->
                 assertThat(invalid.violations()).singleElement().satisfies(v -> {

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coderun.gateway.api.ApiException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -25,11 +26,11 @@ class RuntimeChangeTest {
 
     private final RuntimeRecord current = new RuntimeRecord(
             "alice", "busybox", UUID.fromString("6f1c2e2a-1111-4a4a-9b9b-0123456789ab"), aRuntimeDefinition(), 3,
-            VALIDATED, CREATED, CREATED);
+            VALIDATED, CREATED, CREATED, null);
 
     @Test
     void anAbsentRuntimeIsCreatedAtVersionOneAndUnvalidated() {
-        RuntimeChange.Outcome outcome = RuntimeChange.decide("alice", "busybox", null, aRuntimeDefinition(), null, NOW);
+        RuntimeChange.Outcome outcome = RuntimeChange.decide("alice", "busybox", null, aRuntimeDefinition(), null, null, NOW);
 
         assertThat(outcome.kind()).isEqualTo(RuntimeChange.Kind.CREATED);
         RuntimeRecord created = outcome.record();
@@ -47,17 +48,36 @@ class RuntimeChangeTest {
     @Test
     void anIdenticalDefinitionChangesNothing() {
         RuntimeChange.Outcome outcome = RuntimeChange.decide(
-                "alice", "busybox", current, aRuntimeDefinition(), null, NOW);
+                "alice", "busybox", current, aRuntimeDefinition(), null, null, NOW);
 
         assertThat(outcome.kind()).isEqualTo(RuntimeChange.Kind.UNCHANGED);
         assertThat(outcome.record()).isSameAs(current);
     }
 
     @Test
+    void theSameSecretsByFingerprintChangeNothingAndOtherSecretsAreAnUpdateThatStoresTheirSealedValue() {
+        RuntimeRecord withSecret = new RuntimeRecord(current.handle(), current.key(), current.id(),
+                aRuntimeDefinition().withSecrets(List.of("TOKEN"), "k1.fp-a"), 3, VALIDATED, CREATED, CREATED,
+                "v1.k1.sealed-a");
+
+        RuntimeChange.Outcome same = RuntimeChange.decide("alice", "busybox", withSecret,
+                aRuntimeDefinition().withSecrets(List.of("TOKEN"), "k1.fp-a"), "v1.k1.sealed-again", null, NOW);
+        RuntimeChange.Outcome changed = RuntimeChange.decide("alice", "busybox", withSecret,
+                aRuntimeDefinition().withSecrets(List.of("TOKEN"), "k1.fp-b"), "v1.k1.sealed-b", null, NOW);
+
+        assertThat(same.kind()).isEqualTo(RuntimeChange.Kind.UNCHANGED);
+        assertThat(same.record()).isSameAs(withSecret);
+        assertThat(changed.kind()).isEqualTo(RuntimeChange.Kind.UPDATED);
+        assertThat(changed.record().version()).isEqualTo(4);
+        assertThat(changed.record().sealedSecrets()).isEqualTo("v1.k1.sealed-b");
+        assertThat(changed.record().validation()).as("secrets are not the image").isEqualTo(VALIDATED);
+    }
+
+    @Test
     void aChangeOutsideTheImageBumpsTheVersionAndKeepsTheValidation() {
         RuntimeDefinition wanted = withMemory(aRuntimeDefinition(), 1024);
 
-        RuntimeChange.Outcome outcome = RuntimeChange.decide("alice", "busybox", current, wanted, null, NOW);
+        RuntimeChange.Outcome outcome = RuntimeChange.decide("alice", "busybox", current, wanted, null, null, NOW);
 
         assertThat(outcome.kind()).isEqualTo(RuntimeChange.Kind.UPDATED);
         RuntimeRecord updated = outcome.record();
@@ -73,7 +93,7 @@ class RuntimeChangeTest {
     @Test
     void aNewDigestResetsValidationSoTheRuntimeTakesNoRunsUntilRevalidated() {
         RuntimeChange.Outcome outcome = RuntimeChange.decide(
-                "alice", "busybox", current, aRuntimeDefinition(IMAGE_URI, DIGEST_B), null, NOW);
+                "alice", "busybox", current, aRuntimeDefinition(IMAGE_URI, DIGEST_B), null, null, NOW);
 
         assertThat(outcome.kind()).isEqualTo(RuntimeChange.Kind.UPDATED);
         assertThat(outcome.record().version()).isEqualTo(4);
@@ -84,7 +104,7 @@ class RuntimeChangeTest {
     @Test
     void aNewImageUriWithTheSameDigestAlsoResetsValidation() {
         RuntimeChange.Outcome outcome = RuntimeChange.decide(
-                "alice", "busybox", current, aRuntimeDefinition("127.0.0.1:5000/coderun/other", DIGEST_A), null, NOW);
+                "alice", "busybox", current, aRuntimeDefinition("127.0.0.1:5000/coderun/other", DIGEST_A), null, null, NOW);
 
         assertThat(outcome.record().validation()).isEqualTo(ImageValidation.UNVALIDATED);
     }
@@ -92,7 +112,7 @@ class RuntimeChangeTest {
     @Test
     void ifMatchNamingTheCurrentVersionAllowsTheUpdate() {
         RuntimeChange.Outcome outcome = RuntimeChange.decide(
-                "alice", "busybox", current, withMemory(aRuntimeDefinition(), 64), "\"3\"", NOW);
+                "alice", "busybox", current, withMemory(aRuntimeDefinition(), 64), null, "\"3\"", NOW);
 
         assertThat(outcome.kind()).isEqualTo(RuntimeChange.Kind.UPDATED);
     }
@@ -100,7 +120,7 @@ class RuntimeChangeTest {
     @Test
     void ifMatchStarAllowsUpdatingAnExistingRuntime() {
         RuntimeChange.Outcome outcome = RuntimeChange.decide(
-                "alice", "busybox", current, withMemory(aRuntimeDefinition(), 64), "*", NOW);
+                "alice", "busybox", current, withMemory(aRuntimeDefinition(), 64), null, "*", NOW);
 
         assertThat(outcome.kind()).isEqualTo(RuntimeChange.Kind.UPDATED);
     }
@@ -109,7 +129,7 @@ class RuntimeChangeTest {
     @ValueSource(strings = {"\"2\"", "\"4\"", "3", "W/\"3\"", "\"abc\""})
     void ifMatchNamingAnotherVersionFailsThePrecondition(String ifMatch) {
         assertThatThrownBy(() -> RuntimeChange.decide(
-                "alice", "busybox", current, withMemory(aRuntimeDefinition(), 64), ifMatch, NOW))
+                "alice", "busybox", current, withMemory(aRuntimeDefinition(), 64), null, ifMatch, NOW))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(HttpStatus.PRECONDITION_FAILED);
                     assertThat(e.code()).isEqualTo("precondition_failed");
@@ -118,7 +138,7 @@ class RuntimeChangeTest {
 
     @Test
     void aStaleIfMatchFailsEvenWhenTheBodyIsIdentical() {
-        assertThatThrownBy(() -> RuntimeChange.decide("alice", "busybox", current, aRuntimeDefinition(), "\"2\"", NOW))
+        assertThatThrownBy(() -> RuntimeChange.decide("alice", "busybox", current, aRuntimeDefinition(), null, "\"2\"", NOW))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("precondition_failed"));
     }
 
@@ -126,7 +146,7 @@ class RuntimeChangeTest {
     @ParameterizedTest(name = "If-Match {0}")
     @ValueSource(strings = {"\"1\"", "*"})
     void ifMatchOnAnAbsentRuntimeFailsThePreconditionInsteadOfCreating(String ifMatch) {
-        assertThatThrownBy(() -> RuntimeChange.decide("alice", "busybox", null, aRuntimeDefinition(), ifMatch, NOW))
+        assertThatThrownBy(() -> RuntimeChange.decide("alice", "busybox", null, aRuntimeDefinition(), null, ifMatch, NOW))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(HttpStatus.PRECONDITION_FAILED);
                     assertThat(e.getMessage()).contains("does not exist");
@@ -137,6 +157,7 @@ class RuntimeChangeTest {
         return new RuntimeDefinition(
                 d.displayName(), d.description(), d.imageUri(), d.imageDigest(), d.cpuCores(), memoryMb,
                 d.pidsLimit(), d.timeoutSeconds(), d.maxTimeoutSeconds(), d.network(), d.readOnlyRootfs(),
-                Map.copyOf(d.env()), Map.copyOf(d.labels()), d.maxActiveRuns(), d.enabled());
+                Map.copyOf(d.env()), Map.copyOf(d.labels()), d.maxActiveRuns(), d.enabled(), d.secretNames(),
+                d.secretsFingerprint());
     }
 }

@@ -54,7 +54,7 @@ class RuntimeValidatorTest {
                 "Python", "CPython 3.12", new RuntimeRequest.Image(IMAGE_URI, DIGEST_A),
                 new RuntimeRequest.Resources(2.5, 1024, 100),
                 new RuntimeRequest.Sandbox(30, 120, "bridge", false, false),
-                Map.of("PYTHONUNBUFFERED", "1"), Map.of("team", "a"), 4, false);
+                Map.of("PYTHONUNBUFFERED", "1"), Map.of("team", "a"), 4, false, null);
 
         RuntimeDefinition d = valid("python", request);
 
@@ -89,7 +89,7 @@ class RuntimeValidatorTest {
 
     @Test
     void anImageIsRequired() {
-        RuntimeRequest request = new RuntimeRequest(null, null, null, null, null, null, null, null, null);
+        RuntimeRequest request = new RuntimeRequest(null, null, null, null, null, null, null, null, null, null);
 
         assertThat(violations("busybox", request)).containsExactly(FieldViolation.required("image"));
     }
@@ -279,7 +279,7 @@ class RuntimeValidatorTest {
     @Test
     void maxActiveRunsMustBePositive() {
         RuntimeRequest request = new RuntimeRequest(
-                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, null, null, 0, null);
+                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, null, null, 0, null, null);
 
         assertThat(fields(violations("busybox", request))).containsExactly("max_active_runs");
     }
@@ -288,7 +288,7 @@ class RuntimeValidatorTest {
     void displayNameAndDescriptionHaveLengthLimits() {
         RuntimeRequest request = new RuntimeRequest(
                 "n".repeat(256), "d".repeat(4097), new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, null,
-                null, null, null);
+                null, null, null, null);
 
         assertThat(violations("busybox", request))
                 .extracting(FieldViolation::field, FieldViolation::type)
@@ -298,11 +298,55 @@ class RuntimeValidatorTest {
     }
 
     @Test
+    void secretsTakeTheEnvRulesAndReportNamesNeverValues() {
+        RuntimeRequest request = withSecrets(Map.of("API_TOKEN", "tok-good"), Map.of(
+                "1BAD", "v-bad-name", "BIG", "x".repeat(32 * 1024 + 1), "SHARED", "v-shared"));
+        RuntimeRequest clash = withSecrets(Map.of("SHARED", "plain"), Map.of("SHARED", "v-shared"));
+
+        assertThat(valid("busybox", withSecrets(Map.of("A", "1"), Map.of("TOKEN", "tok-1", "KEY", "k-2"))))
+                .satisfies(d -> {
+                    assertThat(d.secretNames()).containsExactly("KEY", "TOKEN");
+                    assertThat(d.env()).containsOnlyKeys("A");
+                    assertThat(d.toString()).doesNotContain("tok-1").doesNotContain("k-2");
+                });
+        assertThat(violations("busybox", request)).extracting(FieldViolation::field, FieldViolation::type)
+                .containsExactlyInAnyOrder(tuple("secrets.1BAD", "invalid"), tuple("secrets.BIG", "too_long"));
+        assertThat(violations("busybox", clash)).singleElement().satisfies(v -> {
+            assertThat(v.field()).isEqualTo("secrets.SHARED");
+            assertThat(v.message()).contains("also set in env").doesNotContain("v-shared").doesNotContain("plain");
+        });
+        assertThat(request.toString()).contains("BIG").doesNotContain("v-shared").doesNotContain("v-bad-name");
+    }
+
+    @Test
+    void secretsCountTowardTheEnvLimitsTogetherWithEnv() {
+        Map<String, String> env = new java.util.HashMap<>();
+        Map<String, String> secrets = new java.util.HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            env.put("E" + i, "v");
+        }
+        for (int i = 0; i < 29; i++) {
+            secrets.put("S" + i, "v");
+        }
+        Map<String, String> tooManySecrets = new java.util.HashMap<>();
+        for (int i = 0; i < 65; i++) {
+            tooManySecrets.put("S" + i, "v");
+        }
+
+        assertThat(violations("busybox", withSecrets(env, secrets))).singleElement()
+                .satisfies(v -> assertThat(v.message()).contains("env and secrets together: at most 128 entries"));
+        secrets.remove("S0");
+        valid("busybox", withSecrets(env, secrets));
+        assertThat(violations("busybox", withSecrets(Map.of(), tooManySecrets))).singleElement()
+                .satisfies(v -> assertThat(v.message()).isEqualTo("at most 64 entries"));
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         RuntimeRequest request = new RuntimeRequest(
                 null, null, new RuntimeRequest.Image("UPPER", "md5:x"),
                 new RuntimeRequest.Resources(0.0, 1, 0),
-                new RuntimeRequest.Sandbox(null, null, "host", null, true), null, null, null, null);
+                new RuntimeRequest.Sandbox(null, null, "host", null, true), null, null, null, null, null);
 
         assertThat(fields(violations("Bad Key", request))).containsExactlyInAnyOrder(
                 "runtime_key", "image.uri", "image.digest", "resources.cpu_cores", "resources.memory_mb",
@@ -327,21 +371,26 @@ class RuntimeValidatorTest {
 
     private static RuntimeRequest withImage(String uri, String digest) {
         return new RuntimeRequest(
-                null, null, new RuntimeRequest.Image(uri, digest), null, null, null, null, null, null);
+                null, null, new RuntimeRequest.Image(uri, digest), null, null, null, null, null, null, null);
     }
 
     private static RuntimeRequest withResources(RuntimeRequest.Resources resources) {
         return new RuntimeRequest(
-                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), resources, null, null, null, null, null);
+                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), resources, null, null, null, null, null, null);
     }
 
     private static RuntimeRequest withSandbox(RuntimeRequest.Sandbox sandbox) {
         return new RuntimeRequest(
-                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, sandbox, null, null, null, null);
+                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, sandbox, null, null, null, null, null);
+    }
+
+    private static RuntimeRequest withSecrets(Map<String, String> env, Map<String, String> secrets) {
+        return new RuntimeRequest(
+                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, env, null, null, null, secrets);
     }
 
     private static RuntimeRequest withEnvAndLabels(Map<String, String> env, Map<String, String> labels) {
         return new RuntimeRequest(
-                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, env, labels, null, null);
+                null, null, new RuntimeRequest.Image(IMAGE_URI, DIGEST_A), null, null, env, labels, null, null, null);
     }
 }

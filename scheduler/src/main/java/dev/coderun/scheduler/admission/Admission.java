@@ -113,7 +113,8 @@ public final class Admission {
     private AdmissionDecision submit(HandleState state, RunSpec spec, RunBook book, Instant now) {
         Draft draft = new Draft(state);
         draft.acceptedRunId = spec.runId();
-        draft.events.add(new RunAccepted(spec, now));
+        // Events never carry secrets, not even sealed: the read model needs their names only.
+        draft.events.add(new RunAccepted(spec.withoutSealedSecrets(), now));
         drain(draft, book, now);
         if (draft.state.queued() == 0 && hasCapacity(draft.state)) {
             draft.stored.add(spec);

@@ -8,6 +8,7 @@ import dev.coderun.events.RunSpec;
 import dev.coderun.events.RunStarted;
 import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.output.OutputCapture;
 import dev.coderun.worker.sandbox.ContainerExit;
@@ -17,6 +18,7 @@ import dev.coderun.worker.sandbox.ContainerSpec;
 import dev.coderun.worker.sandbox.ImageUnavailableException;
 import dev.coderun.worker.sandbox.SandboxPolicy;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -48,6 +50,7 @@ public final class RunLifecycle implements DisposableBean {
     private final SandboxPolicy policy;
     private final ContainerLauncher launcher;
     private final KafkaRunPublisher publisher;
+    private final SecretKeyRing keyRing;
     private final Clock clock;
     /** Cuts pending output of every running run into chunks on a short interval, so it can be watched live. */
     private final ScheduledExecutorService flusher =
@@ -58,7 +61,9 @@ public final class RunLifecycle implements DisposableBean {
             SandboxPolicy policy,
             ContainerLauncher launcher,
             KafkaRunPublisher publisher,
+            SecretKeyRing keyRing,
             Clock clock) {
+        this.keyRing = keyRing;
         this.workerId = properties.id();
         this.outputSettings = properties.output();
         this.policy = policy;
@@ -114,10 +119,22 @@ public final class RunLifecycle implements DisposableBean {
         }
     }
 
-    /** The container's end; throws InterruptedException when the run was stopped. */
+    /**
+     * The container's end; throws InterruptedException when the run was stopped. The run's secrets are opened here,
+     * just before its container is made, and live only in its {@link ContainerSpec}.
+     */
     private RunOutcome runContainer(RunSpec spec, RunObserver observer) throws InterruptedException {
+        Map<String, String> secrets;
         try {
-            return RunOutcome.of(launcher.run(containerFor(spec), observer));
+            secrets = spec.sealedSecrets() == null
+                    ? Map.of() : keyRing.open(spec.sealedSecrets(), RunSpec.secretsContext(spec.runId()));
+        } catch (SecretKeyRing.SealedSecretsException e) {
+            // The message names the key, never a value.
+            log.warn("{}", e.getMessage());
+            return RunOutcome.errored(RunOutcome.SECRETS_UNAVAILABLE, e.getMessage() + " (worker " + workerId + ")");
+        }
+        try {
+            return RunOutcome.of(launcher.run(containerFor(spec, secrets), observer));
         } catch (SandboxRefusal e) {
             log.warn("{}", e.getMessage());
             return RunOutcome.errored(RunOutcome.INTERNAL, e.getMessage());
@@ -125,8 +142,9 @@ public final class RunLifecycle implements DisposableBean {
             log.warn("{}", e.getMessage());
             return RunOutcome.errored(RunOutcome.IMAGE_UNAVAILABLE, e.getMessage());
         } catch (RuntimeException e) {
-            // Engine messages can echo the request, env included: they go to this log, not to the run's record.
-            log.error("run failed on the worker", e);
+            // Engine messages can echo the request, env included: they go to this log, not to the run's record, and
+            // with every secret value blanked out.
+            log.error("run failed on the worker", Redaction.of(secrets.values()).apply(e));
             return RunOutcome.errored(
                     RunOutcome.INTERNAL, "the worker could not run the container (worker " + workerId + ")");
         }
@@ -152,9 +170,9 @@ public final class RunLifecycle implements DisposableBean {
         return cause.reported() ? Optional.of(RunOutcome.stopped(cause, durationMs)) : Optional.empty();
     }
 
-    private ContainerSpec containerFor(RunSpec spec) throws SandboxRefusal {
+    private ContainerSpec containerFor(RunSpec spec, Map<String, String> secrets) throws SandboxRefusal {
         try {
-            return policy.containerFor(spec, workerId);
+            return policy.containerFor(spec, secrets, workerId);
         } catch (IllegalArgumentException e) {
             throw new SandboxRefusal("the run's runtime cannot be sandboxed: " + e.getMessage());
         }

@@ -20,6 +20,8 @@ record RunOutcome(RunStatus status, Integer exitCode, Long durationMs, String te
     static final String ERROR = "error";
 
     static final String IMAGE_UNAVAILABLE = "image_unavailable";
+    /** The run's sealed secrets do not open on this worker (a key missing from its ring, say). */
+    static final String SECRETS_UNAVAILABLE = "secrets_unavailable";
     static final String WORKER_SHUTDOWN = "worker_shutdown";
     static final String INTERNAL = RunError.INTERNAL;
 

@@ -36,14 +36,28 @@ public final class SandboxPolicy {
         this.tmpfsBytes = tmpfsBytes;
     }
 
+    /** The container of a run without secrets. */
     public ContainerSpec containerFor(RunSpec run, String workerId) {
+        if (run.sealedSecrets() != null) {
+            throw new IllegalArgumentException("the run has sealed secrets: open them and pass them in");
+        }
+        return containerFor(run, Map.of(), workerId);
+    }
+
+    /**
+     * The container of a run.
+     *
+     * @param secrets the run's secret env entries, opened from {@link RunSpec#sealedSecrets()}: laid over the
+     *     runtime's and the run's env (the gateway already left out the runtime secrets the run's env sets)
+     */
+    public ContainerSpec containerFor(RunSpec run, Map<String, String> secrets, String workerId) {
         RuntimeSnapshot runtime = run.runtime();
         boolean shellForm = run.args().isEmpty();
         return new ContainerSpec(
                 pinnedImage(runtime.imageUri(), runtime.imageDigest()),
                 shellForm ? SHELL : List.of(run.command()),
                 shellForm ? List.of(run.command()) : run.args(),
-                env(runtime.env(), run.env()),
+                env(runtime.env(), run.env(), secrets),
                 run.cwd(),
                 user,
                 Map.of(LABEL_RUN_ID, run.runId(), LABEL_WORKER_ID, workerId, LABEL_HANDLE, run.handle()),
@@ -80,10 +94,11 @@ public final class SandboxPolicy {
         return repository + "@" + imageDigest;
     }
 
-    /** The runtime's env with the run's env laid over it, as sorted {@code KEY=value} entries. */
-    static List<String> env(Map<String, String> runtimeEnv, Map<String, String> runEnv) {
+    /** The runtime's env, the run's env over it, the secrets over both, as sorted {@code KEY=value} entries. */
+    static List<String> env(Map<String, String> runtimeEnv, Map<String, String> runEnv, Map<String, String> secrets) {
         Map<String, String> merged = new TreeMap<>(runtimeEnv);
         merged.putAll(runEnv);
+        merged.putAll(secrets);
         List<String> entries = new ArrayList<>(merged.size());
         merged.forEach((key, value) -> entries.add(key + "=" + value));
         return entries;

@@ -12,6 +12,7 @@ import dev.coderun.events.DispatchRun;
 import dev.coderun.events.Message;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.RunFinished;
+import dev.coderun.events.SecretKeyRing;
 import dev.coderun.events.Topics;
 import dev.coderun.worker.TestKafka;
 import dev.coderun.worker.TestWorkers;
@@ -73,7 +74,8 @@ class RunLifecycleIT {
                 new ByteArraySerializer());
         launcher = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1));
         lifecycle = new RunLifecycle(properties, new SandboxPolicy("65534:65534", 16L * 1024 * 1024), launcher,
-                new KafkaRunPublisher(watchingRunFinished(producer)), Clock.systemUTC());
+                new KafkaRunPublisher(watchingRunFinished(producer)),
+                SecretKeyRing.of("it:" + SecretKeyRing.newKey(), null), Clock.systemUTC());
     }
 
     @AfterEach

@@ -5,7 +5,9 @@ import static dev.coderun.worker.TestRuns.aRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import dev.coderun.events.RunSpec;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +47,29 @@ class SandboxPolicyTest {
     @Test
     void aDigestThatIsNotSha256IsRefused() {
         assertThatIllegalArgumentException().isThrownBy(() -> SandboxPolicy.pinnedImage("busybox", "latest"));
+    }
+
+    @Test
+    void secretsAreLaidOverBothEnvsAndReachOnlyTheContainersEnv() {
+        ContainerSpec spec = policy.containerFor(
+                aRun().runtime(aRuntime().env(Map.of("A", "runtime", "B", "runtime")).build())
+                        .env(Map.of("B", "run"))
+                        .build(),
+                Map.of("B", "secret-b", "S", "secret-s"),
+                "w1");
+
+        assertThat(spec.env()).containsExactly("A=runtime", "B=secret-b", "S=secret-s");
+        assertThat(spec.toString()).contains("envKeys=[A, B, S]").doesNotContain("secret-b").doesNotContain("secret-s");
+    }
+
+    @Test
+    void aRunWithSealedSecretsIsRefusedWithoutThemOpened() {
+        RunSpec plain = aRun().build();
+        RunSpec sealed = new RunSpec(plain.runId(), plain.handle(), plain.runtime(), null, plain.command(), plain.args(),
+                plain.env(), plain.stdin(), plain.cwd(), plain.timeoutSeconds(), plain.maxOutputBytes(), 1, Map.of(),
+                "test", plain.createdAt(), List.of("S"), "v1.k1.AAAA");
+
+        assertThatIllegalArgumentException().isThrownBy(() -> policy.containerFor(sealed, "w1"));
     }
 
     @Test
