@@ -33,6 +33,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxMemoryMb the most memory a runtime may ask for
  * @param maxPidsLimit the highest pids limit a runtime may ask for
  * @param maxPageSize the most items one list page may ask for ({@code limit})
+ * @param maxReportSummaryChars the longest support report {@code summary}
+ * @param maxReportDetailsChars the longest support report {@code details}
+ * @param maxReportReferenceChars the longest support report {@code handle} or {@code session_id}
+ * @param maxReportArtifactChars the longest support report {@code repro_artifact} (a link, a run id, a short repro)
  */
 @ConfigurationProperties("coderun.limits")
 public record RequestLimits(
@@ -60,7 +64,11 @@ public record RequestLimits(
         @DefaultValue("16") int minMemoryMb,
         @DefaultValue("65536") int maxMemoryMb,
         @DefaultValue("32768") int maxPidsLimit,
-        @DefaultValue("500") int maxPageSize) {
+        @DefaultValue("500") int maxPageSize,
+        @DefaultValue("200") int maxReportSummaryChars,
+        @DefaultValue("16384") int maxReportDetailsChars,
+        @DefaultValue("255") int maxReportReferenceChars,
+        @DefaultValue("8192") int maxReportArtifactChars) {
 
     public RequestLimits {
         if (maxBatchItems < 1 || maxBatchRequestBytes < maxRunRequestBytes) {

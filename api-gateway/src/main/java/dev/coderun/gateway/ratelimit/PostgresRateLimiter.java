@@ -1,0 +1,142 @@
+package dev.coderun.gateway.ratelimit;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.EstimationProbe;
+import io.github.bucket4j.distributed.BucketProxy;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
+import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The token buckets, kept in PostgreSQL (table {@code rate_limit_buckets}, V5) through bucket4j's PostgreSQL proxy
+ * manager, so every gateway instance draws on the same bucket: one transaction per request locks the bucket's row
+ * ({@code select ... for update}), refills it for the time passed, takes a token and writes it back. bucket4j's JDBC
+ * support blocks, so each call runs on Reactor's bounded-elastic threads, never on the event loop.
+ *
+ * <p>A bucket is keyed by its class, its limit and the token ({@link dev.coderun.gateway.auth.Caller#tokenId()}): a changed limit names a new
+ * bucket, which starts full (the old row expires). Time comes from the gateway's {@link Clock} (bucket4j's client-side
+ * clock), so tests control it. Concurrent requests of one token to one gateway share a round trip: the bucket's proxy
+ * is kept and batches what arrives while a transaction is in flight (bucket4j's batching optimization). A row is
+ * written with the time its bucket will be full again (plus a minute) and deleted after that by {@link #purgeExpired}.
+ *
+ * @see dev.coderun.gateway.auth.Caller#tokenId()
+ */
+public class PostgresRateLimiter implements AutoCloseable {
+
+    /** Proxies kept for batching; past this many, the map starts over (a proxy holds no state of its own). */
+    private static final int MAX_KEPT_PROXIES = 10_000;
+    private static final Duration KEEP_FULL_BUCKETS = Duration.ofMinutes(1);
+    private static final int PURGE_BATCH = 1000;
+
+    private final HikariDataSource pool;
+    private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
+    private final RateLimitProperties properties;
+    private final Map<RouteClass, BucketConfiguration> configurations = new EnumMap<>(RouteClass.class);
+    private final Map<String, BucketProxy> proxies = new ConcurrentHashMap<>();
+
+    /** Opens its own small JDBC pool to {@code jdbcUrl} ({@link RateLimitProperties#maxConnections()}). */
+    public PostgresRateLimiter(
+            String jdbcUrl, String user, String password, RateLimitProperties properties, Clock clock) {
+        this.properties = properties;
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("rate-limits");
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(properties.maxConnections());
+        config.setConnectionTimeout(Math.max(250, properties.requestTimeout().toMillis()));
+        this.pool = new HikariDataSource(config);
+        this.buckets = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(pool)
+                .primaryKeyMapper(PrimaryKeyMapper.STRING)
+                .table("rate_limit_buckets")
+                .idColumn("id")
+                .stateColumn("state")
+                .expiresAtColumn("expires_at")
+                .clientClock(new ClockTimeMeter(clock))
+                .requestTimeout(properties.requestTimeout())
+                .expirationAfterWrite(
+                        ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_FULL_BUCKETS))
+                .build();
+        for (RouteClass routeClass : RouteClass.values()) {
+            RateLimitProperties.Limit limit = properties.of(routeClass);
+            configurations.put(routeClass, BucketConfiguration.builder()
+                    .addLimit(Bandwidth.builder()
+                            .capacity(limit.capacity())
+                            .refillGreedy(limit.refillPerSecond(), Duration.ofSeconds(1))
+                            .build())
+                    .build());
+        }
+    }
+
+    /** Takes one request of {@code routeClass} from the token's bucket: allowed, or refused with how long to wait. */
+    public Mono<RateBudget.Verdict> consume(String tokenId, RouteClass routeClass) {
+        long capacity = properties.of(routeClass).capacity();
+        return Mono.fromCallable(() -> bucket(tokenId, routeClass).tryConsumeAndReturnRemaining(1))
+                .subscribeOn(Schedulers.boundedElastic())
+                .map(probe -> verdict(capacity, probe));
+    }
+
+    /** What each of the token's buckets holds now, taking nothing from them. */
+    public Mono<Map<RouteClass, RateBudget>> budgets(String tokenId) {
+        return Flux.fromArray(RouteClass.values())
+                .flatMap(routeClass -> {
+                    long capacity = properties.of(routeClass).capacity();
+                    return Mono.fromCallable(() -> bucket(tokenId, routeClass).estimateAbilityToConsume(capacity))
+                            .subscribeOn(Schedulers.boundedElastic())
+                            .map(probe -> Map.entry(routeClass, budget(capacity, probe)));
+                })
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue, () -> new EnumMap<>(RouteClass.class));
+    }
+
+    /** Deletes the rows of buckets that have been full for a while; answers how many. Blocking. */
+    public int purgeExpired() {
+        int purged = 0;
+        int batch;
+        do {
+            batch = buckets.removeExpired(PURGE_BATCH);
+            purged += batch;
+        } while (batch == PURGE_BATCH);
+        return purged;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    static RateBudget.Verdict verdict(long capacity, ConsumptionProbe probe) {
+        RateBudget budget = new RateBudget(capacity, probe.getRemainingTokens(),
+                RateBudget.ceilSeconds(probe.getNanosToWaitForReset()));
+        return new RateBudget.Verdict(budget, probe.isConsumed() ? null : Duration.ofNanos(probe.getNanosToWaitForRefill()));
+    }
+
+    static RateBudget budget(long capacity, EstimationProbe probe) {
+        return new RateBudget(capacity, probe.getRemainingTokens(),
+                RateBudget.ceilSeconds(probe.canBeConsumed() ? 0 : probe.getNanosToWaitForRefill()));
+    }
+
+    private BucketProxy bucket(String tokenId, RouteClass routeClass) {
+        RateLimitProperties.Limit limit = properties.of(routeClass);
+        String key = routeClass.key() + ":" + limit.capacity() + "/" + limit.refillPerSecond() + ":" + tokenId;
+        if (proxies.size() >= MAX_KEPT_PROXIES) {
+            proxies.clear();
+        }
+        return proxies.computeIfAbsent(key, k -> buckets.builder()
+                .withOptimization(Optimizations.batching())
+                .build(k, () -> configurations.get(routeClass)));
+    }
+}
