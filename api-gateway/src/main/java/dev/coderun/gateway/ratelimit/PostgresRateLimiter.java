@@ -9,6 +9,7 @@ import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.github.bucket4j.distributed.proxy.BucketNotFoundException;
 import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
@@ -85,7 +86,19 @@ public class PostgresRateLimiter implements AutoCloseable {
     /** Takes one request of {@code routeClass} from the token's bucket: allowed, or refused with how long to wait. */
     public Mono<RateBudget.Verdict> consume(String tokenId, RouteClass routeClass) {
         long capacity = properties.of(routeClass).capacity();
-        return Mono.fromCallable(() -> bucket(tokenId, routeClass).tryConsumeAndReturnRemaining(1))
+        return Mono.fromCallable(() -> {
+                    try {
+                        return bucket(tokenId, routeClass).tryConsumeAndReturnRemaining(1);
+                    } catch (RuntimeException e) {
+                        if (!bucketNotFound(e)) {
+                            throw e;
+                        }
+                        // bucket4j 8.14's batching does not recover a bucket that does not exist yet (or was purged)
+                        // when several requests were merged: it throws instead of creating it. A proxy without the
+                        // optimization creates it.
+                        return unbatched(tokenId, routeClass).tryConsumeAndReturnRemaining(1);
+                    }
+                })
                 .subscribeOn(Schedulers.boundedElastic())
                 .map(probe -> verdict(capacity, probe));
     }
@@ -95,7 +108,7 @@ public class PostgresRateLimiter implements AutoCloseable {
         return Flux.fromArray(RouteClass.values())
                 .flatMap(routeClass -> {
                     long capacity = properties.of(routeClass).capacity();
-                    return Mono.fromCallable(() -> bucket(tokenId, routeClass).estimateAbilityToConsume(capacity))
+                    return Mono.fromCallable(() -> unbatched(tokenId, routeClass).estimateAbilityToConsume(capacity))
                             .subscribeOn(Schedulers.boundedElastic())
                             .map(probe -> Map.entry(routeClass, budget(capacity, probe)));
                 })
@@ -129,14 +142,32 @@ public class PostgresRateLimiter implements AutoCloseable {
                 RateBudget.ceilSeconds(probe.canBeConsumed() ? 0 : probe.getNanosToWaitForRefill()));
     }
 
+    /** The kept proxy of the bucket, which batches concurrent requests. */
     private BucketProxy bucket(String tokenId, RouteClass routeClass) {
-        RateLimitProperties.Limit limit = properties.of(routeClass);
-        String key = routeClass.key() + ":" + limit.capacity() + "/" + limit.refillPerSecond() + ":" + tokenId;
         if (proxies.size() >= MAX_KEPT_PROXIES) {
             proxies.clear();
         }
-        return proxies.computeIfAbsent(key, k -> buckets.builder()
+        return proxies.computeIfAbsent(key(tokenId, routeClass), key -> buckets.builder()
                 .withOptimization(Optimizations.batching())
-                .build(k, () -> configurations.get(routeClass)));
+                .build(key, () -> configurations.get(routeClass)));
+    }
+
+    /** A proxy of the bucket that sends each request on its own (and creates the bucket when it is missing). */
+    private BucketProxy unbatched(String tokenId, RouteClass routeClass) {
+        return buckets.builder().build(key(tokenId, routeClass), () -> configurations.get(routeClass));
+    }
+
+    private String key(String tokenId, RouteClass routeClass) {
+        RateLimitProperties.Limit limit = properties.of(routeClass);
+        return routeClass.key() + ":" + limit.capacity() + "/" + limit.refillPerSecond() + ":" + tokenId;
+    }
+
+    private static boolean bucketNotFound(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BucketNotFoundException) {
+                return true;
+            }
+        }
+        return false;
     }
 }
