@@ -42,6 +42,11 @@ public class PostgresRateLimiter implements AutoCloseable {
     private static final int MAX_KEPT_PROXIES = 10_000;
     private static final Duration KEEP_FULL_BUCKETS = Duration.ofMinutes(1);
     private static final int PURGE_BATCH = 1000;
+    /**
+     * Greedy refill adds tokens continuously, so {@code refill-per-second} r is r x 1000 tokens per 1000 s: the same
+     * rate, with fractions of a request per second down to {@link RateLimitProperties#MIN_REFILL_PER_SECOND}.
+     */
+    private static final Duration REFILL_PERIOD = Duration.ofSeconds(1000);
 
     private final HikariDataSource pool;
     private final PostgreSQLSelectForUpdateBasedProxyManager<String> buckets;
@@ -77,7 +82,7 @@ public class PostgresRateLimiter implements AutoCloseable {
             configurations.put(routeClass, BucketConfiguration.builder()
                     .addLimit(Bandwidth.builder()
                             .capacity(limit.capacity())
-                            .refillGreedy(limit.refillPerSecond(), Duration.ofSeconds(1))
+                            .refillGreedy(refillTokens(limit), REFILL_PERIOD)
                             .build())
                     .build());
         }
@@ -159,7 +164,12 @@ public class PostgresRateLimiter implements AutoCloseable {
 
     private String key(String tokenId, RouteClass routeClass) {
         RateLimitProperties.Limit limit = properties.of(routeClass);
-        return routeClass.key() + ":" + limit.capacity() + "/" + limit.refillPerSecond() + ":" + tokenId;
+        return routeClass.key() + ":" + limit.capacity() + "/" + refillTokens(limit) + ":" + tokenId;
+    }
+
+    /** Tokens per {@link #REFILL_PERIOD}. */
+    private static long refillTokens(RateLimitProperties.Limit limit) {
+        return Math.round(limit.refillPerSecond() * REFILL_PERIOD.toSeconds());
     }
 
     private static boolean bucketNotFound(Throwable failure) {

@@ -37,9 +37,13 @@ public record RateLimitProperties(
      * One class's bucket.
      *
      * @param capacity the most requests in a burst (and the bucket's size); at least 1
-     * @param refillPerSecond requests regained per second, continuously; at least 1
+     * @param refillPerSecond requests regained per second, continuously; may be a fraction (0.5 is one every two
+     *     seconds), at least {@link #MIN_REFILL_PER_SECOND}
      */
-    public record Limit(Long capacity, Long refillPerSecond) {}
+    public record Limit(Long capacity, Double refillPerSecond) {}
+
+    /** The slowest refill: one request per 1000 seconds. */
+    public static final double MIN_REFILL_PER_SECOND = 0.001;
 
     public RateLimitProperties {
         reads = resolve(RouteClass.READS, reads, 2000, 1000);
@@ -52,13 +56,13 @@ public record RateLimitProperties(
     }
 
     /** {@code given} with each unset value taken from the defaults; refused when a value is below 1. */
-    private static Limit resolve(RouteClass routeClass, Limit given, long capacity, long refillPerSecond) {
+    private static Limit resolve(RouteClass routeClass, Limit given, long capacity, double refillPerSecond) {
         Limit limit = new Limit(
                 given == null || given.capacity() == null ? capacity : given.capacity(),
                 given == null || given.refillPerSecond() == null ? refillPerSecond : given.refillPerSecond());
-        if (limit.capacity() < 1 || limit.refillPerSecond() < 1) {
+        if (limit.capacity() < 1 || !(limit.refillPerSecond() >= MIN_REFILL_PER_SECOND)) {
             throw new IllegalArgumentException("coderun.rate-limits." + routeClass.key()
-                    + ": capacity and refill-per-second must be at least 1");
+                    + ": capacity must be at least 1 and refill-per-second at least " + MIN_REFILL_PER_SECOND);
         }
         return limit;
     }

@@ -37,7 +37,9 @@ class PostgresRateLimiterIT {
                 "coderun.rate-limits.reads.capacity", "3",
                 "coderun.rate-limits.reads.refill-per-second", "1",
                 "coderun.rate-limits.writes.capacity", "50",
-                "coderun.rate-limits.writes.refill-per-second", "1")))
+                "coderun.rate-limits.writes.refill-per-second", "1",
+                "coderun.rate-limits.streams.capacity", "1",
+                "coderun.rate-limits.streams.refill-per-second", "0.5")))
                 .bindOrCreate("coderun.rate-limits", RateLimitProperties.class);
         gatewayA = new PostgresRateLimiter(
                 database.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD, properties, CLOCK);
@@ -77,6 +79,22 @@ class PostgresRateLimiterIT {
         assertThat(gatewayA.consume(token, RouteClass.READS).block())
                 .as("refilled to capacity, never beyond")
                 .isEqualTo(new RateBudget.Verdict(new RateBudget(3, 2, 1), null));
+    }
+
+    @Test
+    void aFractionalRefillGivesOneRequestPerSeveralSeconds() {
+        CLOCK.set(Instant.parse("2026-11-28T10:00:00Z"));
+        String token = aToken();
+
+        assertThat(gatewayA.consume(token, RouteClass.STREAMS).block().allowed()).isTrue();
+        RateBudget.Verdict refused = gatewayA.consume(token, RouteClass.STREAMS).block();
+        assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(refused.budget()).isEqualTo(new RateBudget(1, 0, 2));
+
+        CLOCK.advance(Duration.ofMillis(1999));
+        assertThat(gatewayA.consume(token, RouteClass.STREAMS).block().allowed()).isFalse();
+        CLOCK.advance(Duration.ofMillis(1));
+        assertThat(gatewayA.consume(token, RouteClass.STREAMS).block().allowed()).isTrue();
     }
 
     @Test
@@ -140,7 +158,7 @@ class PostgresRateLimiterIT {
         assertThat(budgets).containsEntry(RouteClass.READS, new RateBudget(3, 2, 1))
                 .containsEntry(RouteClass.WRITES, new RateBudget(50, 50, 0))
                 .containsEntry(RouteClass.EXEC, new RateBudget(200, 200, 0))
-                .containsEntry(RouteClass.STREAMS, new RateBudget(100, 100, 0));
+                .containsEntry(RouteClass.STREAMS, new RateBudget(1, 1, 0));
         assertThat(gatewayB.budgets(token).block()).isEqualTo(budgets);
     }
 

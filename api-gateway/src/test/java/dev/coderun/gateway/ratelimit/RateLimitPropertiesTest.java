@@ -16,18 +16,26 @@ class RateLimitPropertiesTest {
         RateLimitProperties properties = bind(Map.of());
 
         assertThat(properties.enabled()).isTrue();
-        assertThat(properties.of(RouteClass.READS)).isEqualTo(new RateLimitProperties.Limit(2000L, 1000L));
-        assertThat(properties.of(RouteClass.WRITES)).isEqualTo(new RateLimitProperties.Limit(2000L, 1000L));
-        assertThat(properties.of(RouteClass.EXEC)).isEqualTo(new RateLimitProperties.Limit(200L, 50L));
-        assertThat(properties.of(RouteClass.STREAMS)).isEqualTo(new RateLimitProperties.Limit(100L, 10L));
+        assertThat(properties.of(RouteClass.READS)).isEqualTo(new RateLimitProperties.Limit(2000L, 1000.0));
+        assertThat(properties.of(RouteClass.WRITES)).isEqualTo(new RateLimitProperties.Limit(2000L, 1000.0));
+        assertThat(properties.of(RouteClass.EXEC)).isEqualTo(new RateLimitProperties.Limit(200L, 50.0));
+        assertThat(properties.of(RouteClass.STREAMS)).isEqualTo(new RateLimitProperties.Limit(100L, 10.0));
     }
 
     @Test
     void settingOneValueOfAClassKeepsTheOtherDefault() {
         RateLimitProperties properties = bind(Map.of("reads.capacity", "3", "exec.refill-per-second", "7"));
 
-        assertThat(properties.of(RouteClass.READS)).isEqualTo(new RateLimitProperties.Limit(3L, 1000L));
-        assertThat(properties.of(RouteClass.EXEC)).isEqualTo(new RateLimitProperties.Limit(200L, 7L));
+        assertThat(properties.of(RouteClass.READS)).isEqualTo(new RateLimitProperties.Limit(3L, 1000.0));
+        assertThat(properties.of(RouteClass.EXEC)).isEqualTo(new RateLimitProperties.Limit(200L, 7.0));
+    }
+
+    @Test
+    void aRefillMayBeAFractionOfARequestPerSecond() {
+        assertThat(bind(Map.of("streams.refill-per-second", "0.5")).of(RouteClass.STREAMS).refillPerSecond())
+                .isEqualTo(0.5);
+        assertThatThrownBy(() -> bind(Map.of("streams.refill-per-second", "0.0001")))
+                .rootCause().hasMessageContaining("at least 0.001");
     }
 
     @Test
