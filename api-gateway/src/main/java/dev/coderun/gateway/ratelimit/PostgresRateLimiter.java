@@ -1,6 +1,7 @@
 package dev.coderun.gateway.ratelimit;
 
 import com.zaxxer.hikari.HikariConfig;
+import dev.coderun.gateway.api.ApiException;
 import com.zaxxer.hikari.HikariDataSource;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -37,6 +40,8 @@ import reactor.core.scheduler.Schedulers;
  * @see dev.coderun.gateway.auth.Caller#tokenId()
  */
 public class PostgresRateLimiter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresRateLimiter.class);
 
     /** Proxies kept for batching; past this many, the map starts over (a proxy holds no state of its own). */
     private static final int MAX_KEPT_PROXIES = 10_000;
@@ -64,6 +69,8 @@ public class PostgresRateLimiter implements AutoCloseable {
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(properties.maxConnections());
+        // An idle gateway holds few connections; the pool grows under load.
+        config.setMinimumIdle(Math.min(2, properties.maxConnections()));
         config.setConnectionTimeout(Math.max(250, properties.requestTimeout().toMillis()));
         this.pool = new HikariDataSource(config);
         this.buckets = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(pool)
@@ -88,7 +95,10 @@ public class PostgresRateLimiter implements AutoCloseable {
         }
     }
 
-    /** Takes one request of {@code routeClass} from the token's bucket: allowed, or refused with how long to wait. */
+    /**
+     * Takes one request of {@code routeClass} from the token's bucket: allowed, or refused with how long to wait. Fails
+     * with 503 {@code upstream_unavailable} when the buckets cannot be reached.
+     */
     public Mono<RateBudget.Verdict> consume(String tokenId, RouteClass routeClass) {
         long capacity = properties.of(routeClass).capacity();
         return Mono.fromCallable(() -> {
@@ -105,16 +115,18 @@ public class PostgresRateLimiter implements AutoCloseable {
                     }
                 })
                 .subscribeOn(Schedulers.boundedElastic())
+                .onErrorMap(e -> unavailable(routeClass, e))
                 .map(probe -> verdict(capacity, probe));
     }
 
-    /** What each of the token's buckets holds now, taking nothing from them. */
+    /** What each of the token's buckets holds now, taking nothing from them; 503 as {@link #consume} fails. */
     public Mono<Map<RouteClass, RateBudget>> budgets(String tokenId) {
         return Flux.fromArray(RouteClass.values())
                 .flatMap(routeClass -> {
                     long capacity = properties.of(routeClass).capacity();
                     return Mono.fromCallable(() -> unbatched(tokenId, routeClass).estimateAbilityToConsume(capacity))
                             .subscribeOn(Schedulers.boundedElastic())
+                            .onErrorMap(e -> unavailable(routeClass, e))
                             .map(probe -> Map.entry(routeClass, budget(capacity, probe)));
                 })
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue, () -> new EnumMap<>(RouteClass.class));
@@ -170,6 +182,11 @@ public class PostgresRateLimiter implements AutoCloseable {
     /** Tokens per {@link #REFILL_PERIOD}. */
     private static long refillTokens(RateLimitProperties.Limit limit) {
         return Math.round(limit.refillPerSecond() * REFILL_PERIOD.toSeconds());
+    }
+
+    private static ApiException unavailable(RouteClass routeClass, Throwable failure) {
+        log.warn("the {} bucket could not be read or written: {}", routeClass.key(), failure.toString());
+        return ApiException.upstreamUnavailable("the database is unavailable; try again shortly");
     }
 
     private static boolean bucketNotFound(Throwable failure) {

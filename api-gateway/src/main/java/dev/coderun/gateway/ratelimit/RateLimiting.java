@@ -2,8 +2,6 @@ package dev.coderun.gateway.ratelimit;
 
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.auth.Caller;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.Order;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -21,8 +19,6 @@ import reactor.core.publisher.Mono;
 @Order(0)
 class RateLimiting implements WebFilter {
 
-    private static final Logger log = LoggerFactory.getLogger(RateLimiting.class);
-
     private final PostgresRateLimiter limiter;
 
     RateLimiting(PostgresRateLimiter limiter) {
@@ -38,10 +34,6 @@ class RateLimiting implements WebFilter {
         Caller caller = Caller.of(exchange);
         RouteClass routeClass = RouteClass.of(exchange.getRequest().getMethod(), path);
         return limiter.consume(caller.tokenId(), routeClass)
-                .onErrorMap(e -> {
-                    log.warn("rate limit of {} could not be checked: {}", routeClass.key(), e.toString());
-                    return ApiException.upstreamUnavailable("the database is unavailable; try again shortly");
-                })
                 .flatMap(verdict -> {
                     verdict.budget().writeTo(exchange.getResponse().getHeaders());
                     if (!verdict.allowed()) {

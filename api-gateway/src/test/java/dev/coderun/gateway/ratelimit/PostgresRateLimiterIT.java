@@ -1,9 +1,11 @@
 package dev.coderun.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coderun.gateway.MutableClock;
 import dev.coderun.gateway.TestDatabase;
+import dev.coderun.gateway.api.ApiException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -29,10 +31,11 @@ class PostgresRateLimiterIT {
     private static RateLimitProperties properties;
     private static PostgresRateLimiter gatewayA;
     private static PostgresRateLimiter gatewayB;
+    private static TestDatabase database;
 
     @BeforeAll
     static void twoGatewaysOnOneDatabase() {
-        TestDatabase database = TestDatabase.create("coderun_ratelimit_it");
+        database = TestDatabase.create("coderun_ratelimit_it");
         properties = new Binder(new MapConfigurationPropertySource(Map.of(
                 "coderun.rate-limits.reads.capacity", "3",
                 "coderun.rate-limits.reads.refill-per-second", "1",
@@ -160,6 +163,20 @@ class PostgresRateLimiterIT {
                 .containsEntry(RouteClass.EXEC, new RateBudget(200, 200, 0))
                 .containsEntry(RouteClass.STREAMS, new RateBudget(1, 1, 0));
         assertThat(gatewayB.budgets(token).block()).isEqualTo(budgets);
+    }
+
+    @Test
+    void bucketsThatCannotBeReachedAre503UpstreamUnavailableNotALimitSkipped() {
+        PostgresRateLimiter cutOff = new PostgresRateLimiter(
+                database.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD, properties, CLOCK);
+        cutOff.close();
+
+        assertThatThrownBy(() -> cutOff.consume(aToken(), RouteClass.READS).block())
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status().value()).isEqualTo(503);
+                    assertThat(e.code()).isEqualTo("upstream_unavailable");
+                });
+        assertThatThrownBy(() -> cutOff.budgets(aToken()).block()).isInstanceOf(ApiException.class);
     }
 
     private static String aToken() {
