@@ -55,7 +55,7 @@ public class ApiErrorHandler implements WebExceptionHandler {
         return response.writeWith(Mono.just(buffer));
     }
 
-    /** Whole seconds, rounded up: a client that waits that long finds what it waits for; never 0, which reads as now. */
+    /** Whole seconds, rounded up (a client that waits them finds what it waits for); never 0, which reads as now. */
     static long retryAfterSeconds(Duration wait) {
         long seconds = wait.toSeconds() + (wait.toNanosPart() > 0 ? 1 : 0);
         return Math.max(1, seconds);

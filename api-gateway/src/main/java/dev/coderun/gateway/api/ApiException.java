@@ -68,7 +68,7 @@ public final class ApiException extends RuntimeException {
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "upstream_unavailable", message);
     }
 
-    /** 429 {@code rate_limited}: the token spent its budget for this kind of route; {@code retryAfter} until a token. */
+    /** 429 {@code rate_limited}: the token spent its budget for this route class; {@code retryAfter} until the next. */
     public static ApiException rateLimited(String message, Duration retryAfter) {
         return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "rate_limited", message, List.of(), retryAfter, null);
     }

@@ -31,11 +31,12 @@ import reactor.core.scheduler.Schedulers;
  * ({@code select ... for update}), refills it for the time passed, takes a token and writes it back. bucket4j's JDBC
  * support blocks, so each call runs on Reactor's bounded-elastic threads, never on the event loop.
  *
- * <p>A bucket is keyed by its class, its limit and the token ({@link dev.coderun.gateway.auth.Caller#tokenId()}): a changed limit names a new
- * bucket, which starts full (the old row expires). Time comes from the gateway's {@link Clock} (bucket4j's client-side
- * clock), so tests control it. Concurrent requests of one token to one gateway share a round trip: the bucket's proxy
- * is kept and batches what arrives while a transaction is in flight (bucket4j's batching optimization). A row is
- * written with the time its bucket will be full again (plus a minute) and deleted after that by {@link #purgeExpired}.
+ * <p>A bucket is keyed by its class, its limit and the token ({@link dev.coderun.gateway.auth.Caller#tokenId()}):
+ * a changed limit names a new bucket, which starts full (the old row expires). Time comes from the gateway's
+ * {@link Clock} (bucket4j's client-side clock), so tests control it. Concurrent requests of one token to one gateway
+ * share a round trip: the bucket's proxy is kept and batches what arrives while a transaction is in flight (bucket4j's
+ * batching optimization). A row is written with the time its bucket will be full again (plus a minute) and deleted
+ * after that by {@link #purgeExpired}.
  *
  * @see dev.coderun.gateway.auth.Caller#tokenId()
  */
@@ -151,7 +152,8 @@ public class PostgresRateLimiter implements AutoCloseable {
     static RateBudget.Verdict verdict(long capacity, ConsumptionProbe probe) {
         RateBudget budget = new RateBudget(capacity, probe.getRemainingTokens(),
                 RateBudget.ceilSeconds(probe.getNanosToWaitForReset()));
-        return new RateBudget.Verdict(budget, probe.isConsumed() ? null : Duration.ofNanos(probe.getNanosToWaitForRefill()));
+        Duration retryAfter = probe.isConsumed() ? null : Duration.ofNanos(probe.getNanosToWaitForRefill());
+        return new RateBudget.Verdict(budget, retryAfter);
     }
 
     static RateBudget budget(long capacity, EstimationProbe probe) {

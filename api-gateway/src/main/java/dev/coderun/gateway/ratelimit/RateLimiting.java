@@ -38,7 +38,7 @@ class RateLimiting implements WebFilter {
                     verdict.budget().writeTo(exchange.getResponse().getHeaders());
                     if (!verdict.allowed()) {
                         return Mono.error(ApiException.rateLimited("too many " + routeClass.key()
-                                + " requests for this token; retry after the Retry-After seconds", verdict.retryAfter()));
+                                + " requests for this token; retry after Retry-After seconds", verdict.retryAfter()));
                     }
                     return chain.filter(exchange);
                 });

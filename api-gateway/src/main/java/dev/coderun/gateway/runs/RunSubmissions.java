@@ -36,9 +36,9 @@ import reactor.core.publisher.Sinks;
  * build the {@link RunSpec}s, claim idempotency keys, reserve the new runs' daily writes ({@link DailyWriteQuota}:
  * those past the quota are refused {@code quota_exceeded}, in order, and a run whose publish fails gives its write
  * back; replays count nothing), publish the {@link SubmitRun}s (all durable in Kafka before anything else), then write
- * the PENDING rows in one statement. Every route that creates a run goes through here; a
- * single submit is a batch of one, grouped with the single submits to its handle that arrive while earlier ones are
- * being accepted ({@link GroupCommit}, {@link SubmitProperties}), so under load one round of statements serves many.
+ * the PENDING rows in one statement. Every route that creates a run goes through here; a single submit is a batch of
+ * one, grouped with the single submits to its handle that arrive while earlier ones are being accepted
+ * ({@link GroupCommit}, {@link SubmitProperties}), so under load one round of statements serves many.
  *
  * <p>Idempotency: a key names the first request accepted with it for {@link IdempotencyProperties#retention()}. A
  * repeat with the same request (same {@link IdempotencyKeys#fingerprint}) is answered with that run, marked replayed;
@@ -266,10 +266,9 @@ public class RunSubmissions {
                     lost[i] = true;
                 }
             }
-            return admit(handle, items, outcomes, specs, toPublish, claims)
-                    .flatMap(grant -> publish(handle, items, outcomes, specs, toPublish.subList(0, grant.granted()),
-                            now, grant))
-                    .then(Mono.fromSupplier(() -> {
+            Mono<Void> published = admit(handle, items, outcomes, specs, toPublish, claims).flatMap(grant ->
+                    publish(handle, items, outcomes, specs, toPublish.subList(0, grant.granted()), now, grant));
+            return published.then(Mono.fromSupplier(() -> {
                 List<Step> steps = new ArrayList<>(items.size());
                 for (int i = 0; i < items.size(); i++) {
                     int first = sameAs[i] >= 0 ? sameAs[i] : i;
@@ -359,7 +358,8 @@ public class RunSubmissions {
                         accepted.size(), e);
                 return Mono.empty();
             });
-            return Mono.when(rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size()));
+            return Mono.when(
+                    rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size()));
         });
     }
 

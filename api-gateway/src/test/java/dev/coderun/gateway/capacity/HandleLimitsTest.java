@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class HandleLimitsTest {
 
     private final CapacityProperties capacity = new CapacityProperties(8, 10000);
-    private final DailyWriteQuota.Usage writes = new DailyWriteQuota.Usage(42, 1000, Instant.parse("2026-11-26T00:00:00Z"));
+    private final DailyWriteQuota.Usage writes =
+            new DailyWriteQuota.Usage(42, 1000, Instant.parse("2026-11-26T00:00:00Z"));
 
     @Test
     void countsAreShownAgainstTheSchedulersLimitsAndTheDailyQuota() {
