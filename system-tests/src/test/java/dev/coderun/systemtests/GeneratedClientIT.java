@@ -161,7 +161,7 @@ class GeneratedClientIT {
         assertThat(limits.getDailyWrites().getResetsAt()).isAfter(java.time.OffsetDateTime.now());
         assertThat(limits.getRateLimits().getReads().getLimit()).isEqualTo(2000L);
         assertThat(limits.getRateLimits().getReads().getRemaining()).isBetween(0L, 2000L);
-        assertThat(limits.getRateLimits().getStreams().getLimit()).isEqualTo(100L);
+        assertThat(limits.getRateLimits().getStreams().getLimit()).isEqualTo(1000L);
     }
 
     @Test

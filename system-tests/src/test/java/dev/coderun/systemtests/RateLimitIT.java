@@ -83,7 +83,22 @@ class RateLimitIT {
         // At 1000 a second the cancel's request is back in the bucket within a millisecond: 1999 or 2000.
         assertThat(rateLimits.get("writes").get("remaining").asLong()).isBetween(1999L, 2000L);
         assertThat(rateLimits.get("exec").get("limit").asLong()).isEqualTo(200);
-        assertThat(rateLimits.get("streams").get("limit").asLong()).isEqualTo(100);
+        assertThat(rateLimits.get("streams").get("limit").asLong()).isEqualTo(1000);
+    }
+
+    @Test
+    void aGatewayWithRateLimitingOffSendsNoBudgetAndStillKeepsTheQuota() {
+        String off = Stack.get().startAnotherGateway("gateway-rl-off", List.of("--coderun.rate-limits.enabled=false"));
+        String handle = "rl-" + UUID.randomUUID().toString().substring(0, 8);
+        Api api = new Api(off, Api.token(Stack.JWT_SECRET, "user:rl-" + UUID.randomUUID(), List.of(handle),
+                "runs:read"));
+
+        Api.Response limits = api.get("/v2/handles/" + handle + "/limits");
+
+        assertThat(limits.status()).isEqualTo(200);
+        assertThat(header(limits, "RateLimit-Limit")).isNull();
+        assertThat(limits.data().get("rate_limits").isNull()).isTrue();
+        assertThat(limits.data().get("daily_writes").get("limit").asLong()).isEqualTo(1_000_000);
     }
 
     private static String header(Api.Response response, String name) {

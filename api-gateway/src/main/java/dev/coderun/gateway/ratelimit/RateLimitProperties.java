@@ -8,15 +8,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Per-token rate limits by {@link RouteClass} ({@code coderun.rate-limits.*}). Each token has one bucket per class: it
  * holds at most {@code capacity} requests and gains {@code refill-per-second} back, continuously; a request takes one
  * and is refused 429 {@code rate_limited} when none is left. The defaults only stop a runaway client: the demo, the
- * system tests and {@code bin/coderun bench} (3,200 single submits from 32 clients, ~400/s on 2 cores) stay within
- * them.
+ * system tests, {@code bin/coderun bench} (3,200 single submits from 32 clients, ~400/s on 2 cores) and
+ * {@code infra/scripts/bench-*.sh} stay within them.
  *
  * @param enabled false turns rate limiting off entirely (no bucket, no headers, no database work): for measuring the
  *     raw cost of a route
  * @param reads {@link RouteClass#READS}; default 2000, refilled at 1000/s
  * @param writes {@link RouteClass#WRITES}; default 2000, refilled at 1000/s (a batch of 1000 runs is one request)
  * @param exec {@link RouteClass#EXEC}; default 200, refilled at 50/s
- * @param streams {@link RouteClass#STREAMS}, counted when a stream opens; default 100, refilled at 10/s
+ * @param streams {@link RouteClass#STREAMS}, counted when a stream opens; default 1000, refilled at 100/s
+ *     ({@code infra/scripts/bench-sse.sh} opens 500 subscribers of one token at once)
  * @param maxConnections the JDBC pool the buckets are read and written through (its own, beside R2DBC's)
  * @param requestTimeout the longest one bucket operation may take (connection and statements); past it the request is
  *     503 {@code upstream_unavailable}, as for any database outage
@@ -49,7 +50,7 @@ public record RateLimitProperties(
         reads = resolve(RouteClass.READS, reads, 2000, 1000);
         writes = resolve(RouteClass.WRITES, writes, 2000, 1000);
         exec = resolve(RouteClass.EXEC, exec, 200, 50);
-        streams = resolve(RouteClass.STREAMS, streams, 100, 10);
+        streams = resolve(RouteClass.STREAMS, streams, 1000, 100);
         if (maxConnections < 1) {
             throw new IllegalArgumentException("coderun.rate-limits.max-connections must be at least 1");
         }

@@ -19,7 +19,7 @@ class RateLimitPropertiesTest {
         assertThat(properties.of(RouteClass.READS)).isEqualTo(new RateLimitProperties.Limit(2000L, 1000.0));
         assertThat(properties.of(RouteClass.WRITES)).isEqualTo(new RateLimitProperties.Limit(2000L, 1000.0));
         assertThat(properties.of(RouteClass.EXEC)).isEqualTo(new RateLimitProperties.Limit(200L, 50.0));
-        assertThat(properties.of(RouteClass.STREAMS)).isEqualTo(new RateLimitProperties.Limit(100L, 10.0));
+        assertThat(properties.of(RouteClass.STREAMS)).isEqualTo(new RateLimitProperties.Limit(1000L, 100.0));
     }
 
     @Test
