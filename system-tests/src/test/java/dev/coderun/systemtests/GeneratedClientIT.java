@@ -10,8 +10,10 @@ import dev.coderun.client.ApiResponse;
 import dev.coderun.client.api.DocsApi;
 import dev.coderun.client.api.RunsApi;
 import dev.coderun.client.api.RuntimesApi;
+import dev.coderun.client.api.SupportApi;
 import dev.coderun.client.model.ErrorCode;
 import dev.coderun.client.model.ErrorEnvelope;
+import dev.coderun.client.model.Limits;
 import dev.coderun.client.model.Run;
 import dev.coderun.client.model.RunEnvelope;
 import dev.coderun.client.model.RunOutput;
@@ -22,6 +24,8 @@ import dev.coderun.client.model.RuntimeRequest;
 import dev.coderun.client.model.RuntimeRequestImage;
 import dev.coderun.client.model.RuntimeValidation;
 import dev.coderun.client.model.SubmitRunRequest;
+import dev.coderun.client.model.SupportReport;
+import dev.coderun.client.model.SupportReportRequest;
 import dev.coderun.client.model.Transition;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -145,6 +149,38 @@ class GeneratedClientIT {
         assertThat(envelope.getError().getCode()).isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(envelope.getError().getRequestId()).isNotBlank();
         assertThat(envelope.getError().getDetails()).isEmpty();
+    }
+
+    @Test
+    void theLimitsShowTheDailyQuotaAndTheTokensRateLimits() throws Exception {
+        ApiResponse<dev.coderun.client.model.LimitsEnvelope> answer = runs.getLimitsWithHttpInfo(handle);
+
+        assertThat(answer.getHeaders()).containsKeys("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset");
+        Limits limits = answer.getData().getData();
+        assertThat(limits.getDailyWrites().getLimit()).isEqualTo(1_000_000L);
+        assertThat(limits.getDailyWrites().getResetsAt()).isAfter(java.time.OffsetDateTime.now());
+        assertThat(limits.getRateLimits().getReads().getLimit()).isEqualTo(2000L);
+        assertThat(limits.getRateLimits().getReads().getRemaining()).isBetween(0L, 2000L);
+        assertThat(limits.getRateLimits().getStreams().getLimit()).isEqualTo(1000L);
+    }
+
+    @Test
+    void aSupportReportIsFiledAndAnOperatorReadsIt() throws Exception {
+        SupportReport filed = new SupportApi(client).fileSupportReport(new SupportReportRequest()
+                .summary("generated client report").details("filed through the generated client").handle(handle))
+                .getData();
+        assertThat(filed.getHandle()).isEqualTo(handle);
+        assertThat(filed.getSessionId()).isNull();
+        assertThat(filed.getFiledBy().getSubject()).isEqualTo("user:generated");
+
+        ApiClient operatorClient = new ApiClient();
+        operatorClient.updateBaseUri(client.getBaseUri());
+        String operator = Api.token(Stack.JWT_SECRET, "user:operator", List.of(), "admin");
+        operatorClient.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + operator));
+        SupportApi support = new SupportApi(operatorClient);
+        assertThat(support.getSupportReport(filed.getReportId()).getData()).isEqualTo(filed);
+        assertThat(support.listSupportReports(500, null).getData()).extracting(SupportReport::getReportId)
+                .contains(filed.getReportId());
     }
 
     @Test

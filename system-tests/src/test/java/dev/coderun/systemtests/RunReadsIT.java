@@ -109,8 +109,8 @@ class RunReadsIT {
         assertThat(before.get("max_active_runs").asInt()).isEqualTo(Stack.MAX_ACTIVE_PER_HANDLE);
         assertThat(before.get("max_queued_runs").asInt()).isEqualTo(10000);
         JsonNode daily = before.get("daily_writes");
-        assertThat(daily.get("used").asLong()).as("the two runtimes the tenant registered").isEqualTo(2);
-        assertThat(daily.get("limit").isNull()).isTrue();
+        assertThat(daily.get("used").asLong()).as("the two runtimes the tenant registered and validated").isEqualTo(4);
+        assertThat(daily.get("limit").asLong()).as("coderun.quotas.daily-writes' default").isEqualTo(1_000_000);
         assertThat(Instant.parse(daily.get("resets_at").asString())).isEqualTo(
                 LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
 
@@ -123,7 +123,7 @@ class RunReadsIT {
                 .until(() -> own.api.get(path).data(), limits ->
                         limits.get("active_runs").asLong() == Stack.MAX_ACTIVE_PER_HANDLE
                                 && limits.get("queued_runs").asLong() == 1);
-        assertThat(full.get("daily_writes").get("used").asLong()).isEqualTo(2 + sleepers.size());
+        assertThat(full.get("daily_writes").get("used").asLong()).isEqualTo(4 + sleepers.size());
 
         for (String id : sleepers) {
             own.api.post(own.runs() + "/" + id + "/cancel", null);

@@ -62,6 +62,8 @@ final class Stack {
     private final Map<String, Integer> launches = new HashMap<>();
     /** Ports of gateways started next to the main one ({@link #startAnotherGateway}), by service name. */
     private final Map<String, Integer> gatewayPorts = new HashMap<>();
+    /** Settings those gateways are started with on top of the main one's, by service name. */
+    private final Map<String, List<String>> gatewayArguments = new HashMap<>();
 
     private Stack(Path work, Path logs, KraftBroker broker, String database, int gatewayPort) {
         this.work = work;
@@ -140,8 +142,17 @@ final class Stack {
      * with the stack, or with {@link #kill}.
      */
     synchronized String startAnotherGateway(String name) {
+        return startAnotherGateway(name, List.of());
+    }
+
+    /**
+     * {@link #startAnotherGateway(String)} with more settings, given as command-line arguments (e.g.
+     * {@code --coderun.rate-limits.reads.capacity=4}); they also hold when it is restarted.
+     */
+    synchronized String startAnotherGateway(String name, List<String> arguments) {
         try {
             gatewayPorts.put(name, freePort());
+            gatewayArguments.put(name, List.copyOf(arguments));
             launch(name);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -230,6 +241,7 @@ final class Stack {
                     "--coderun.capacity.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
             default -> List.of();
         });
+        command.addAll(gatewayArguments.getOrDefault(service, List.of()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log(service).toFile());

@@ -1,5 +1,6 @@
 package dev.coderun.gateway.api;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -48,10 +49,16 @@ public class ApiErrorHandler implements WebExceptionHandler {
         response.setStatusCode(error.status());
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         if (error.retryAfter() != null) {
-            response.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(error.retryAfter().toSeconds()));
+            response.getHeaders().set(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds(error.retryAfter())));
         }
         DataBuffer buffer = response.bufferFactory().wrap(bodyOf(error, requestId));
         return response.writeWith(Mono.just(buffer));
+    }
+
+    /** Whole seconds, rounded up (a client that waits them finds what it waits for); never 0, which reads as now. */
+    static long retryAfterSeconds(Duration wait) {
+        long seconds = wait.toSeconds() + (wait.toNanosPart() > 0 ? 1 : 0);
+        return Math.max(1, seconds);
     }
 
     /** The envelope of {@code error} as JSON bytes; also written by refusals made before WebFlux ({@link NettyRefusals}). */

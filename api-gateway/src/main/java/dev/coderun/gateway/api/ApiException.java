@@ -68,6 +68,16 @@ public final class ApiException extends RuntimeException {
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "upstream_unavailable", message);
     }
 
+    /** 429 {@code rate_limited}: the token spent its budget for this route class; {@code retryAfter} until the next. */
+    public static ApiException rateLimited(String message, Duration retryAfter) {
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "rate_limited", message, List.of(), retryAfter, null);
+    }
+
+    /** 429 {@code quota_exceeded}: the handle used today's writes; {@code retryAfter} until the next UTC day. */
+    public static ApiException quotaExceeded(String message, Duration retryAfter) {
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "quota_exceeded", message, List.of(), retryAfter, null);
+    }
+
     /** An error that carries one more object in its envelope, e.g. the run's own error for output_unavailable. */
     public static ApiException withExtra(HttpStatus status, String code, String message, Object extra) {
         return new ApiException(status, code, message, List.of(), null, extra);
@@ -85,6 +95,7 @@ public final class ApiException extends RuntimeException {
         return details;
     }
 
+    /** How long the client should wait before trying again ({@code Retry-After}); null for errors without one. */
     public Duration retryAfter() {
         return retryAfter;
     }

@@ -27,9 +27,14 @@ public class RequestIds implements WebFilter {
         return chain.filter(exchange).contextWrite(ctx -> ctx.put(RequestIdLogging.KEY, id));
     }
 
-    /** The client's id when it is sane ({@code [A-Za-z0-9._:-]{1,128}}), else a new one. */
+    /** The client's id when it is sane ({@link #isSane}), else a new one. */
     public static String idFor(String given) {
-        return given != null && CLIENT_ID.matcher(given).matches() ? given : "req_" + UUID.randomUUID();
+        return given != null && isSane(given) ? given : "req_" + UUID.randomUUID();
+    }
+
+    /** Whether {@code id} could be a request id: {@code [A-Za-z0-9._:-]{1,128}}, as every id the gateway gives. */
+    public static boolean isSane(String id) {
+        return CLIENT_ID.matcher(id).matches();
     }
 
     public static String of(ServerWebExchange exchange) {

@@ -38,6 +38,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     secrets of one runtime or run together hold at most {@code maxEnvEntries} entries and {@code maxEnvTotalBytes}
  *     (so a run's spec, runtime and sealed secrets included, stays within the Kafka bounds of
  *     {@link Topics#MAX_MESSAGE_BYTES})
+ * @param maxReportSummaryChars the longest support report {@code summary}
+ * @param maxReportDetailsChars the longest support report {@code details}
+ * @param maxReportReferenceChars the longest support report {@code handle} or {@code session_id}
+ * @param maxReportArtifactChars the longest support report {@code repro_artifact} (a link, a run id, a short repro)
  */
 @ConfigurationProperties("coderun.limits")
 public record RequestLimits(
@@ -66,7 +70,11 @@ public record RequestLimits(
         @DefaultValue("65536") int maxMemoryMb,
         @DefaultValue("32768") int maxPidsLimit,
         @DefaultValue("500") int maxPageSize,
-        @DefaultValue("64") int maxSecretEntries) {
+        @DefaultValue("64") int maxSecretEntries,
+        @DefaultValue("200") int maxReportSummaryChars,
+        @DefaultValue("16384") int maxReportDetailsChars,
+        @DefaultValue("255") int maxReportReferenceChars,
+        @DefaultValue("8192") int maxReportArtifactChars) {
 
     public RequestLimits {
         if (maxBatchItems < 1 || maxBatchRequestBytes < maxRunRequestBytes) {

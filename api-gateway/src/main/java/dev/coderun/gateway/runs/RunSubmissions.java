@@ -7,6 +7,7 @@ import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.limits.RequestLimits;
+import dev.coderun.gateway.quota.DailyWriteQuota;
 import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
 import dev.coderun.gateway.runtimes.RuntimeRecord;
 import dev.coderun.gateway.runtimes.RuntimeValidator;
@@ -32,16 +33,18 @@ import reactor.core.publisher.Sinks;
 
 /**
  * The submit path, in one pass: check each request's shape, resolve the runtimes they name (once per runtime),
- * build the {@link RunSpec}s, claim idempotency keys, publish the {@link SubmitRun}s (all durable in Kafka before
- * anything else), then write the PENDING rows in one statement. Every route that creates a run goes through here; a
- * single submit is a batch of one, grouped with the single submits to its handle that arrive while earlier ones are
- * being accepted ({@link GroupCommit}, {@link SubmitProperties}), so under load one round of statements serves many.
+ * build the {@link RunSpec}s, claim idempotency keys, reserve the new runs' daily writes ({@link DailyWriteQuota}:
+ * those past the quota are refused {@code quota_exceeded}, in order, and a run whose publish fails gives its write
+ * back; replays count nothing), publish the {@link SubmitRun}s (all durable in Kafka before anything else), then write
+ * the PENDING rows in one statement. Every route that creates a run goes through here; a single submit is a batch of
+ * one, grouped with the single submits to its handle that arrive while earlier ones are being accepted
+ * ({@link GroupCommit}, {@link SubmitProperties}), so under load one round of statements serves many.
  *
  * <p>Idempotency: a key names the first request accepted with it for {@link IdempotencyProperties#retention()}. A
- * repeat with the same request (same {@link IdempotencyKeys#fingerprint}, secret values keyed) is answered with that run, marked replayed;
- * with another request it is 422 {@code idempotency_key_reused}. A refused request does not take its key. A repeat
- * arriving while the first is still being accepted waits up to {@link IdempotencyProperties#inProgressWait()}, then
- * is 409 {@code conflict}.
+ * repeat with the same request (same {@link IdempotencyKeys#fingerprint}, secret values keyed) is answered with that
+ * run, marked replayed; with another request it is 422 {@code idempotency_key_reused}. A refused request does not take
+ * its key. A repeat arriving while the first is still being accepted waits up to
+ * {@link IdempotencyProperties#inProgressWait()}, then is 409 {@code conflict}.
  */
 @Component
 public class RunSubmissions {
@@ -58,6 +61,7 @@ public class RunSubmissions {
     private final RunRequestValidator validator;
     private final GroupCommit<String, Waiting> groups;
     private final SecretKeyRing keyRing;
+    private final DailyWriteQuota quota;
     private final Clock clock = Clock.systemUTC();
 
     RunSubmissions(
@@ -68,7 +72,8 @@ public class RunSubmissions {
             IdempotencyProperties idempotency,
             RequestLimits limits,
             SubmitProperties grouping,
-            SecretKeyRing keyRing) {
+            SecretKeyRing keyRing,
+            DailyWriteQuota quota) {
         this.keyRing = keyRing;
         this.runtimes = runtimes;
         this.runs = runs;
@@ -78,6 +83,7 @@ public class RunSubmissions {
         this.limits = limits;
         this.validator = new RunRequestValidator(limits);
         this.groups = new GroupCommit<>(grouping.maxGroupsInFlight(), grouping.maxGroupSize());
+        this.quota = quota;
     }
 
     /**
@@ -263,7 +269,9 @@ public class RunSubmissions {
                     lost[i] = true;
                 }
             }
-            return publish(handle, items, outcomes, specs, toPublish, now).then(Mono.fromSupplier(() -> {
+            Mono<Void> published = admit(handle, items, outcomes, specs, toPublish, claims).flatMap(grant ->
+                    publish(handle, items, outcomes, specs, toPublish.subList(0, grant.granted()), now, grant));
+            return published.then(Mono.fromSupplier(() -> {
                 List<Step> steps = new ArrayList<>(items.size());
                 for (int i = 0; i < items.size(); i++) {
                     int first = sameAs[i] >= 0 ? sameAs[i] : i;
@@ -296,9 +304,37 @@ public class RunSubmissions {
                 .onErrorResume(ApiException.class, e -> Mono.just(new Outcome.Refused(e)));
     }
 
-    /** Publishes the runs at {@code indexes}, then writes their PENDING rows; a run whose publish failed frees its key. */
+    /**
+     * Reserves a daily write for each run at {@code indexes}; the first {@code granted} may be published, the others
+     * are refused {@code quota_exceeded} and free their keys. When the reservation itself fails, every key of
+     * {@code claims} is freed again before the error goes on, so a retry can take it.
+     */
+    private Mono<DailyWriteQuota.Grant> admit(
+            String handle, List<Item> items, Outcome[] outcomes, RunSpec[] specs, List<Integer> indexes,
+            List<PostgresIdempotencyKeys.Claim> claims) {
+        return quota.reserve(handle, indexes.size())
+                .onErrorResume(e -> keys.release(handle, claims).onErrorResume(ignored -> Mono.empty())
+                        .then(Mono.error(e)))
+                .flatMap(grant -> {
+                    List<PostgresIdempotencyKeys.Claim> released = new ArrayList<>();
+                    for (int i : indexes.subList(grant.granted(), indexes.size())) {
+                        outcomes[i] = new Outcome.Refused(grant.refusal());
+                        if (items.get(i).idempotencyKey() != null) {
+                            released.add(new PostgresIdempotencyKeys.Claim(
+                                    items.get(i).idempotencyKey(), null, UUID.fromString(specs[i].runId())));
+                        }
+                    }
+                    return keys.release(handle, released).thenReturn(grant);
+                });
+    }
+
+    /**
+     * Publishes the runs at {@code indexes}, then writes their PENDING rows; a run whose publish failed frees its key
+     * and gives its daily write back to {@code grant}.
+     */
     private Mono<Void> publish(
-            String handle, List<Item> items, Outcome[] outcomes, RunSpec[] specs, List<Integer> indexes, Instant now) {
+            String handle, List<Item> items, Outcome[] outcomes, RunSpec[] specs, List<Integer> indexes, Instant now,
+            DailyWriteQuota.Grant grant) {
         if (indexes.isEmpty()) {
             return Mono.empty();
         }
@@ -325,7 +361,8 @@ public class RunSubmissions {
                         accepted.size(), e);
                 return Mono.empty();
             });
-            return Mono.when(rows, keys.release(handle, released));
+            return Mono.when(
+                    rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size()));
         });
     }
 

@@ -7,6 +7,7 @@ import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.limits.RequestLimits;
+import dev.coderun.gateway.quota.DailyWriteQuota;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -33,7 +34,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code /v2/handles/{handle}/code-runtimes}: register, read and validate runtimes. A runtime's {@code secrets} are
- * write-only: sealed before they are stored ({@link SecretKeyRing}), shown by name only.
+ * write-only: sealed before they are stored ({@link SecretKeyRing}), shown by name only. A {@code PUT} and a
+ * {@code validate-image} that get past validation each count one of the handle's daily writes
+ * ({@link DailyWriteQuota#charge}; given back when they fail).
  */
 @RestController
 class RuntimeController {
@@ -47,6 +50,7 @@ class RuntimeController {
     private final RequestLimits limits;
     private final RuntimeValidator validator;
     private final SecretKeyRing keyRing;
+    private final DailyWriteQuota quota;
     private final Clock clock = Clock.systemUTC();
 
     RuntimeController(
@@ -54,13 +58,15 @@ class RuntimeController {
             RegistryClient registry,
             RegistryProperties registryProperties,
             RequestLimits limits,
-            SecretKeyRing keyRing) {
+            SecretKeyRing keyRing,
+            DailyWriteQuota quota) {
         this.runtimes = runtimes;
         this.keyRing = keyRing;
         this.registry = registry;
         this.registryProperties = registryProperties;
         this.validator = new RuntimeValidator(limits);
         this.limits = limits;
+        this.quota = quota;
     }
 
     @PutMapping("/v2/handles/{handle}/code-runtimes/{runtimeKey}")
@@ -75,7 +81,8 @@ class RuntimeController {
             case RuntimeValidator.Result.Valid valid -> valid.definition();
             case RuntimeValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
         };
-        return apply(handle, runtimeKey, wanted, request, ifMatch, true).map(outcome -> ResponseEntity
+        return quota.charge(handle, apply(handle, runtimeKey, wanted, request, ifMatch, true))
+                .map(outcome -> ResponseEntity
                 .status(outcome.kind() == RuntimeChange.Kind.CREATED ? HttpStatus.CREATED : HttpStatus.OK)
                 .eTag(outcome.record().etag())
                 .body(Envelopes.data(RuntimeView.of(outcome.record()))));
@@ -173,7 +180,7 @@ class RuntimeController {
     Mono<ResponseEntity<Envelopes.Data<RuntimeView>>> validateImage(
             @PathVariable String handle, @PathVariable String runtimeKey, ServerWebExchange exchange) {
         Caller.of(exchange).require(handle, Scope.RUNTIMES_WRITE);
-        return runtimes.find(handle, runtimeKey)
+        return quota.charge(handle, runtimes.find(handle, runtimeKey)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("runtime '" + runtimeKey + "' not found")))
                 .flatMap(runtime -> {
                     ImageValidation validating = new ImageValidation(
@@ -197,7 +204,7 @@ class RuntimeController {
                                             runtime.handle(), runtime.key(), runtime.id(), runtime.definition(),
                                             runtime.version(), validating, runtime.createdAt(),
                                             runtime.updatedAt(), runtime.sealedSecrets()))))));
-                });
+                }));
     }
 
     private Instant now() {

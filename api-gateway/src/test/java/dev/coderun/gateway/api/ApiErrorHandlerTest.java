@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.coderun.gateway.runtimes.RuntimeRequest;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,14 @@ class ApiErrorHandlerTest {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
+
+    @Test
+    void retryAfterIsWholeSecondsRoundedUpAndNeverZero() {
+        assertThat(ApiErrorHandler.retryAfterSeconds(Duration.ofMillis(400))).isEqualTo(1);
+        assertThat(ApiErrorHandler.retryAfterSeconds(Duration.ofSeconds(3))).isEqualTo(3);
+        assertThat(ApiErrorHandler.retryAfterSeconds(Duration.ofMillis(3001))).isEqualTo(4);
+        assertThat(ApiErrorHandler.retryAfterSeconds(Duration.ZERO)).isEqualTo(1);
+    }
 
     @Test
     void anApiExceptionPassesThroughUnchanged() {
