@@ -144,6 +144,11 @@ class LimitsIT {
         String runs = "/v2/handles/" + handle + "/code-runs";
         registerAndValidate(handle, token);
         assertThat(dailyWrites(handle, token)).as("a runtime PUT and a validation").isEqualTo(2);
+        assertThat(send("PUT", "/v2/handles/" + handle + "/code-runtimes/busybox", token, runtime(),
+                Map.of("If-Match", "\"stale\"")).status()).isEqualTo(412);
+        assertThat(send("POST", "/v2/handles/" + handle + "/code-runtimes/missing/validate-image", token, null)
+                .status()).isEqualTo(404);
+        assertThat(dailyWrites(handle, token)).as("refused writes give their count back").isEqualTo(2);
 
         Map<String, Object> run = Map.of("runtime_key", "busybox", "command", "true");
         List<Object> items = new ArrayList<>();
