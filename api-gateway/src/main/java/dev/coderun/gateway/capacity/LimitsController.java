@@ -1,14 +1,11 @@
 package dev.coderun.gateway.capacity;
 
 import dev.coderun.gateway.api.Envelopes;
-import dev.coderun.gateway.auth.Caller;
-import dev.coderun.gateway.auth.Scope;
 import java.time.Clock;
 import java.time.Instant;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -29,8 +26,7 @@ class LimitsController {
     }
 
     @GetMapping("/v2/handles/{handle}/limits")
-    Mono<Envelopes.Data<HandleLimits>> limits(@PathVariable String handle, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+    Mono<Envelopes.Data<HandleLimits>> limits(@PathVariable String handle) {
         Instant now = clock.instant();
         return usage.usage(handle, HandleLimits.dayStart(now))
                 .map(counts -> Envelopes.data(HandleLimits.of(counts, capacity, now)));

@@ -3,8 +3,6 @@ package dev.coderun.gateway.runtimes;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.api.FieldViolation;
-import dev.coderun.gateway.auth.Caller;
-import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.limits.RequestLimits;
 import java.time.Clock;
 import java.time.Instant;
@@ -25,7 +23,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /** {@code /v2/handles/{handle}/code-runtimes}: register, read and validate runtimes. */
@@ -59,9 +56,7 @@ class RuntimeController {
             @PathVariable String handle,
             @PathVariable String runtimeKey,
             @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch,
-            @RequestBody RuntimeRequest request,
-            ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_WRITE);
+            @RequestBody RuntimeRequest request) {
         RuntimeDefinition wanted = switch (validator.validate(runtimeKey, request)) {
             case RuntimeValidator.Result.Valid valid -> valid.definition();
             case RuntimeValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
@@ -93,9 +88,7 @@ class RuntimeController {
     }
 
     @GetMapping("/v2/handles/{handle}/code-runtimes/{runtimeKey}")
-    Mono<ResponseEntity<Envelopes.Data<RuntimeView>>> get(
-            @PathVariable String handle, @PathVariable String runtimeKey, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_READ);
+    Mono<ResponseEntity<Envelopes.Data<RuntimeView>>> get(@PathVariable String handle, @PathVariable String runtimeKey) {
         return runtimes.find(handle, runtimeKey)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("runtime '" + runtimeKey + "' not found")))
                 .map(r -> ResponseEntity.ok().eTag(r.etag()).body(Envelopes.data(RuntimeView.of(r))));
@@ -105,9 +98,7 @@ class RuntimeController {
     Mono<Envelopes.Page<RuntimeView>> list(
             @PathVariable String handle,
             @RequestParam(name = "limit", defaultValue = "100") int limit,
-            @RequestParam(name = "cursor", required = false) String cursor,
-            ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_READ);
+            @RequestParam(name = "cursor", required = false) String cursor) {
         if (limit < 1 || limit > limits.maxPageSize()) {
             throw ApiException.validation(
                     FieldViolation.outOfRange("limit", "must be between 1 and " + limits.maxPageSize()));
@@ -122,8 +113,7 @@ class RuntimeController {
 
     @PostMapping("/v2/handles/{handle}/code-runtimes/{runtimeKey}/validate-image")
     Mono<ResponseEntity<Envelopes.Data<RuntimeView>>> validateImage(
-            @PathVariable String handle, @PathVariable String runtimeKey, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_WRITE);
+            @PathVariable String handle, @PathVariable String runtimeKey) {
         return runtimes.find(handle, runtimeKey)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("runtime '" + runtimeKey + "' not found")))
                 .flatMap(runtime -> {
