@@ -69,6 +69,10 @@ public final class RouteAccess {
                 public Mono<AuthorizationResult> authorize(
                         Mono<Authentication> authentication, AuthorizationContext context) {
                     String handle = handleVariable == null ? null : (String) context.getVariables().get(handleVariable);
+                    if (handleVariable != null && handle == null) {
+                        // Fails closed: a handle route whose handle cannot be read is nobody's.
+                        return Mono.error(new HandleNotHeld(""));
+                    }
                     return authentication
                             .filter(CallerAuthentication.class::isInstance)
                             .cast(CallerAuthentication.class)

@@ -32,10 +32,12 @@ final class TokenDecoder implements ReactiveJwtDecoder {
 
     private final NimbusReactiveJwtDecoder nimbus;
     private final JWSAlgorithm algorithm;
+    private final boolean remoteKeys;
 
-    private TokenDecoder(NimbusReactiveJwtDecoder nimbus, JWSAlgorithm algorithm) {
+    private TokenDecoder(NimbusReactiveJwtDecoder nimbus, JWSAlgorithm algorithm, boolean remoteKeys) {
         this.nimbus = nimbus;
         this.algorithm = algorithm;
+        this.remoteKeys = remoteKeys;
     }
 
     static TokenDecoder of(AuthProperties properties, Clock clock) {
@@ -52,7 +54,7 @@ final class TokenDecoder implements ReactiveJwtDecoder {
             algorithm = JWSAlgorithm.HS256;
         }
         nimbus.setJwtValidator(new ClaimsValidator(properties, clock));
-        return new TokenDecoder(nimbus, algorithm);
+        return new TokenDecoder(nimbus, algorithm, properties.jwksUri() != null);
     }
 
     @Override
@@ -65,7 +67,7 @@ final class TokenDecoder implements ReactiveJwtDecoder {
             // ClaimsValidator's own words.
             return new Refused(invalid.getMessage());
         }
-        if (failure instanceof IllegalStateException) {
+        if (remoteKeys && failure instanceof IllegalStateException) {
             // NimbusReactiveJwtDecoder's "Could not obtain the keys": the JWKS document did not arrive.
             return ApiException.upstreamUnavailable("the token's signing keys could not be fetched; try again shortly");
         }
