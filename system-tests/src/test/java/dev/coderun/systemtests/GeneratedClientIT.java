@@ -2,6 +2,7 @@ package dev.coderun.systemtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.coderun.client.ApiClient;
@@ -11,9 +12,11 @@ import dev.coderun.client.api.DocsApi;
 import dev.coderun.client.api.RunsApi;
 import dev.coderun.client.api.RuntimesApi;
 import dev.coderun.client.api.SupportApi;
+import dev.coderun.client.api.TokensApi;
 import dev.coderun.client.model.ErrorCode;
 import dev.coderun.client.model.ErrorEnvelope;
 import dev.coderun.client.model.Limits;
+import dev.coderun.client.model.MintedToken;
 import dev.coderun.client.model.Run;
 import dev.coderun.client.model.RunEnvelope;
 import dev.coderun.client.model.RunOutput;
@@ -26,8 +29,12 @@ import dev.coderun.client.model.RuntimeValidation;
 import dev.coderun.client.model.SubmitRunRequest;
 import dev.coderun.client.model.SupportReport;
 import dev.coderun.client.model.SupportReportRequest;
+import dev.coderun.client.model.Token;
+import dev.coderun.client.model.TokenRequest;
 import dev.coderun.client.model.Transition;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -181,6 +188,44 @@ class GeneratedClientIT {
         assertThat(support.getSupportReport(filed.getReportId()).getData()).isEqualTo(filed);
         assertThat(support.listSupportReports(500, null).getData()).extracting(SupportReport::getReportId)
                 .contains(filed.getReportId());
+    }
+
+    @Test
+    void aPersonalAccessTokenIsMintedUsedListedAndRevoked() throws Exception {
+        TokensApi tokens = new TokensApi(clientWith(
+                Api.token(Stack.JWT_SECRET, "user:generated", List.of(handle), "admin")));
+        OffsetDateTime expiry = OffsetDateTime.now().plusHours(1);
+
+        MintedToken minted = tokens.createToken(new TokenRequest().name("generated client").handles(List.of(handle))
+                .scopes(List.of(TokenRequest.ScopesEnum.RUNS_READ)).expiresAt(expiry)).getData();
+        RunsApi withPat = new RunsApi(clientWith(minted.getToken()));
+
+        assertThat(minted.getToken()).matches("crp_[0-9A-Za-z]{40}").startsWith(minted.getPrefix());
+        assertThat(minted.getCreatedBy()).isEqualTo("user:generated");
+        assertThat(minted.getExpiresAt().toInstant()).isCloseTo(expiry.toInstant(), within(1, ChronoUnit.MILLIS));
+        assertThat(withPat.getLimits(handle).getData().getMaxActiveRuns()).isPositive();
+        assertThat(tokens.listTokens(100, null).getData()).filteredOn(t -> t.getId().equals(minted.getId()))
+                .singleElement().satisfies(t -> {
+                    assertThat(t.getPrefix()).isEqualTo(minted.getPrefix());
+                    assertThat(t.getScopes()).containsExactly("runs:read");
+                    assertThat(t.getLastUsedAt()).isNotNull();
+                });
+
+        Token revoked = tokens.revokeToken(minted.getId()).getData();
+
+        assertThat(revoked.getRevokedAt()).isNotNull();
+        ApiException refused = catchThrowableOfType(ApiException.class, () -> withPat.getLimits(handle));
+        assertThat(refused.getCode()).isEqualTo(401);
+        assertThat(client.getObjectMapper().readValue(refused.getResponseBody(), ErrorEnvelope.class).getError()
+                .getCode()).isEqualTo(ErrorCode.UNAUTHENTICATED);
+    }
+
+    private static ApiClient clientWith(String bearer) {
+        ApiClient other = new ApiClient();
+        other.updateBaseUri(client.getBaseUri());
+        other.setReadTimeout(Duration.ofSeconds(30));
+        other.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + bearer));
+        return other;
     }
 
     @Test

@@ -1,45 +1,36 @@
 package dev.coderun.gateway.auth;
 
-import dev.coderun.gateway.api.ApiException;
-import java.time.Clock;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpHeaders;
+import org.springframework.security.authentication.ReactiveAuthenticationManager;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.authentication.JwtReactiveAuthenticationManager;
 import org.springframework.stereotype.Component;
-import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
-import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
-/** Every API route ({@code /v1/**}, {@code /v2/**}) needs a valid bearer token; health and docs do not. */
+/**
+ * Turns a request's bearer token into a {@link CallerAuthentication}: a token with the personal access token prefix
+ * ({@code crp_}) through {@link PatAuthentication}, anything else as a JWT through Spring Security's
+ * {@link JwtReactiveAuthenticationManager} and the gateway's {@link TokenDecoder}.
+ */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 10)
-class BearerAuthentication implements WebFilter {
+class BearerAuthentication implements ReactiveAuthenticationManager {
 
-    private static final String PREFIX = "Bearer ";
+    private final JwtReactiveAuthenticationManager jwts;
+    private final PatAuthentication pats;
 
-    private final JwtVerifier verifier;
-
-    BearerAuthentication(AuthProperties properties) {
-        this.verifier = new JwtVerifier(properties, Clock.systemUTC());
+    BearerAuthentication(ReactiveJwtDecoder decoder, PatAuthentication pats) {
+        this.jwts = new JwtReactiveAuthenticationManager(decoder);
+        this.jwts.setJwtAuthenticationConverter(
+                jwt -> Mono.just(new CallerAuthentication(CallerAuthentication.callerOf(jwt))));
+        this.pats = pats;
     }
 
     @Override
-    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!path.startsWith("/v1/") && !path.startsWith("/v2/")) {
-            return chain.filter(exchange);
+    public Mono<Authentication> authenticate(Authentication authentication) {
+        if (authentication instanceof BearerTokenAuthenticationToken bearer && PatSecret.isPat(bearer.getToken())) {
+            return pats.authenticate(bearer.getToken()).map(CallerAuthentication::new);
         }
-        String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-            return Mono.error(ApiException.unauthenticated("a bearer token is required"));
-        }
-        try {
-            Caller caller = verifier.verify(header.substring(PREFIX.length()).trim());
-            exchange.getAttributes().put(Caller.ATTRIBUTE, caller);
-        } catch (JwtVerifier.InvalidTokenException e) {
-            return Mono.error(ApiException.unauthenticated(e.getMessage()));
-        }
-        return chain.filter(exchange);
+        return jwts.authenticate(authentication);
     }
 }

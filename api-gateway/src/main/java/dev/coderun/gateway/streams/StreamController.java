@@ -3,8 +3,6 @@ package dev.coderun.gateway.streams;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
-import dev.coderun.gateway.auth.Caller;
-import dev.coderun.gateway.auth.Scope;
 import dev.coderun.gateway.runs.PostgresRunRepository;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +16,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -55,9 +52,7 @@ class StreamController {
      * repeat. A finished run's record is complete: its history is the stream.
      */
     @GetMapping("/v2/handles/{handle}/code-runs/{runId}/events")
-    Flux<ServerSentEvent<Object>> runEvents(
-            @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+    Flux<ServerSentEvent<Object>> runEvents(@PathVariable String handle, @PathVariable String runId) {
         UUID id = parseRunId(runId);
         Flux<ServerSentEvent<Object>> events = Flux.using(() -> hub.subscribeRun(id.toString()), live -> runs.find(
                         handle, id)
@@ -105,9 +100,7 @@ class StreamController {
     Flux<ServerSentEvent<Object>> handleEvents(
             @PathVariable String handle,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventIdHeader,
-            @RequestParam(name = "last_event_id", required = false) String lastEventIdParam,
-            ServerWebExchange exchange) {
-        Caller.of(exchange).require(handle, Scope.RUNS_READ);
+            @RequestParam(name = "last_event_id", required = false) String lastEventIdParam) {
         String raw = lastEventIdHeader != null ? lastEventIdHeader : lastEventIdParam;
         EventId last = raw == null ? null : EventId.parse(raw);
         Flux<ServerSentEvent<Object>> events = Flux.using(() -> hub.subscribeHandle(handle), live -> {
