@@ -42,6 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "coderun.auth.jwt-secret=" + LimitsIT.SECRET,
+            // A fixed test key: nothing is sealed here that outlives the test.
+            "coderun.secrets.keys=it:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
             "coderun.rate-limits.reads.capacity=3",
             "coderun.rate-limits.reads.refill-per-second=1",
             "coderun.quotas.daily-writes=6",
