@@ -182,7 +182,7 @@ class GeneratedClientIT {
 
         ApiClient operatorClient = new ApiClient();
         operatorClient.updateBaseUri(client.getBaseUri());
-        String operator = Api.token(Stack.JWT_SECRET, "user:operator", List.of(), "admin");
+        String operator = Api.token(Stack.JWT_SECRET, "user:operator", List.of(handle), "admin");
         operatorClient.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + operator));
         SupportApi support = new SupportApi(operatorClient);
         assertThat(support.getSupportReport(filed.getReportId()).getData()).isEqualTo(filed);

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code POST /v2/support/report} as a user files one and an operator ({@code admin}) reads it back: stored with who
- * filed it, the request that did and the request it names; refused with the API's usual errors otherwise.
+ * {@code POST /v2/support/report} as a user files one and an operator ({@code admin} on the handle) reads it back:
+ * stored with who filed it, the request that did and the request it names; refused with the API's usual errors
+ * otherwise. An admin of another handle reads none of them.
  */
 class SupportReportIT {
 
@@ -20,7 +21,7 @@ class SupportReportIT {
     private final Api user = new Api(Stack.get().gatewayUrl,
             Api.token(Stack.JWT_SECRET, subject, List.of(handle), "runs:read"));
     private final Api operator = new Api(Stack.get().gatewayUrl,
-            Api.token(Stack.JWT_SECRET, "user:operator", List.of(), "admin"));
+            Api.token(Stack.JWT_SECRET, "user:operator", List.of(handle), "admin"));
 
     @Test
     void aReportIsStoredWithItsFilerAndRequestIdsAndAnOperatorReadsItBack() {
@@ -50,9 +51,9 @@ class SupportReportIT {
         assertThat(read.status()).isEqualTo(200);
         assertThat(read.data()).isEqualTo(report);
 
-        Api.Response later = user.post("/v2/support/report", Map.of("summary", "second", "details", "later one"));
+        Api.Response later = user.post("/v2/support/report",
+                Map.of("summary", "second", "details", "later one", "handle", handle));
         assertThat(later.status()).isEqualTo(201);
-        assertThat(later.data().get("handle").isNull()).isTrue();
         List<String> newestFirst = new ArrayList<>();
         operator.get("/v2/support/reports?limit=500").data()
                 .forEach(r -> newestFirst.add(r.get("report_id").asString()));
@@ -94,5 +95,28 @@ class SupportReportIT {
                 Map.of("summary", "s", "details", "d", "handle", "someone-else"));
         assertThat(elsewhere.status()).isEqualTo(404);
         assertThat(elsewhere.error().get("code").asString()).isEqualTo("not_found");
+    }
+
+    @Test
+    void anAdminReadsTheReportsAboutItsHandlesAndItsOwnHandlelessOnesOnly() {
+        String aboutHandle = user.post("/v2/support/report", Map.of("summary", "s", "details", "d", "handle", handle))
+                .data().get("report_id").asString();
+        String handleless = user.post("/v2/support/report", Map.of("summary", "s", "details", "no handle"))
+                .data().get("report_id").asString();
+        Api stranger = new Api(Stack.get().gatewayUrl, Api.token(Stack.JWT_SECRET, "user:stranger",
+                List.of("stranger-" + UUID.randomUUID().toString().substring(0, 8)), "admin"));
+        Api filersAdmin = new Api(Stack.get().gatewayUrl, Api.token(Stack.JWT_SECRET, subject, List.of(), "admin"));
+
+        assertThat(stranger.get("/v2/support/reports/" + aboutHandle).status()).isEqualTo(404);
+        assertThat(stranger.get("/v2/support/reports/" + handleless).status()).isEqualTo(404);
+        List<String> strangerSees = new ArrayList<>();
+        stranger.get("/v2/support/reports?limit=500").data()
+                .forEach(r -> strangerSees.add(r.get("report_id").asString()));
+        assertThat(strangerSees).doesNotContain(aboutHandle, handleless);
+
+        assertThat(operator.get("/v2/support/reports/" + aboutHandle).status()).isEqualTo(200);
+        assertThat(operator.get("/v2/support/reports/" + handleless).status()).isEqualTo(404);
+        assertThat(filersAdmin.get("/v2/support/reports/" + handleless).status()).isEqualTo(200);
+        assertThat(filersAdmin.get("/v2/support/reports/" + aboutHandle).status()).isEqualTo(404);
     }
 }

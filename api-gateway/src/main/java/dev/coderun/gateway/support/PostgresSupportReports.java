@@ -40,23 +40,43 @@ class PostgresSupportReports {
         return spec.then().thenReturn(report);
     }
 
-    Mono<SupportReport> find(UUID id) {
-        return db.sql("select " + COLUMNS + " from support_reports where id = :id")
+    /** The report, when {@code reader} may see it ({@link #VISIBLE}). */
+    Mono<SupportReport> find(UUID id, Reader reader) {
+        return db.sql("select " + COLUMNS + " from support_reports where id = :id and " + VISIBLE)
                 .bind("id", id)
+                .bind("handles", reader.handles())
+                .bind("subject", reader.subject())
                 .map(PostgresSupportReports::report)
                 .one();
     }
 
-    /** Newest first; after {@code before} (the last report of the previous page) when it is not null. */
-    Flux<SupportReport> list(ReportCursor before, int limit) {
-        var spec = db.sql("select " + COLUMNS + " from support_reports"
-                + (before == null ? "" : " where (created_at, id) < (:created_at, :id)")
+    /**
+     * The reports {@code reader} may see ({@link #VISIBLE}), newest first; after {@code before} (the last report of
+     * the previous page) when it is not null.
+     */
+    Flux<SupportReport> list(Reader reader, ReportCursor before, int limit) {
+        var spec = db.sql("select " + COLUMNS + " from support_reports where " + VISIBLE
+                + (before == null ? "" : " and (created_at, id) < (:created_at, :id)")
                 + " order by created_at desc, id desc limit :limit");
         if (before != null) {
             spec = spec.bind("created_at", before.createdAt().atOffset(ZoneOffset.UTC)).bind("id", before.id());
         }
-        return spec.bind("limit", limit).map(PostgresSupportReports::report).all();
+        return spec.bind("handles", reader.handles())
+                .bind("subject", reader.subject())
+                .bind("limit", limit)
+                .map(PostgresSupportReports::report)
+                .all();
     }
+
+    /**
+     * A reader sees the reports about its handles, and the reports naming no handle that its own subject filed: an
+     * admin token of one tenant never reads another tenant's reports.
+     */
+    private static final String VISIBLE =
+            "(handle = any(:handles) or (handle is null and filed_by_subject = :subject))";
+
+    /** Who reads: the token's handles and subject. */
+    record Reader(String[] handles, String subject) {}
 
     private static SupportReport report(Readable row) {
         return new SupportReport(

@@ -28,7 +28,8 @@ import reactor.core.publisher.Mono;
  * Support reports (SPEC §4, seed 000's end-user escalation path). {@code POST /v2/support/report}: any authenticated
  * token files one (no scope), stored with who filed it and the request that did; a {@code handle} the token does not
  * name is 404, as everywhere. {@code GET /v2/support/reports} (newest first) and {@code GET
- * /v2/support/reports/{reportId}} need scope {@code admin}: reports come from every handle.
+ * /v2/support/reports/{reportId}} need scope {@code admin} (auth.RouteAccess) and show the reports about the token's
+ * handles, and those naming no handle that its subject filed; any other report is 404.
  */
 @RestController
 class SupportReportController {
@@ -67,12 +68,13 @@ class SupportReportController {
     @GetMapping("/v2/support/reports")
     Mono<Envelopes.Page<SupportReport>> list(
             @RequestParam(name = "limit", defaultValue = "100") int limit,
-            @RequestParam(name = "cursor", required = false) String cursor) {
+            @RequestParam(name = "cursor", required = false) String cursor,
+            ServerWebExchange exchange) {
         if (limit < 1 || limit > limits.maxPageSize()) {
             throw ApiException.validation(
                     FieldViolation.outOfRange("limit", "must be between 1 and " + limits.maxPageSize()));
         }
-        return reports.list(cursor == null ? null : decode(cursor), limit + 1).collectList().map(page -> {
+        return reports.list(reader(exchange), cursor == null ? null : decode(cursor), limit + 1).collectList().map(page -> {
             boolean more = page.size() > limit;
             List<SupportReport> shown = more ? page.subList(0, limit) : page;
             return new Envelopes.Page<>(shown, more ? encode(shown.getLast()) : null);
@@ -80,14 +82,19 @@ class SupportReportController {
     }
 
     @GetMapping("/v2/support/reports/{reportId}")
-    Mono<Envelopes.Data<SupportReport>> get(@PathVariable String reportId) {
+    Mono<Envelopes.Data<SupportReport>> get(@PathVariable String reportId, ServerWebExchange exchange) {
         UUID id;
         try {
             id = UUID.fromString(reportId);
         } catch (IllegalArgumentException e) {
             throw notFound(reportId);
         }
-        return reports.find(id).switchIfEmpty(Mono.error(() -> notFound(reportId))).map(Envelopes::data);
+        return reports.find(id, reader(exchange)).switchIfEmpty(Mono.error(() -> notFound(reportId))).map(Envelopes::data);
+    }
+
+    private static PostgresSupportReports.Reader reader(ServerWebExchange exchange) {
+        Caller caller = Caller.of(exchange);
+        return new PostgresSupportReports.Reader(caller.handles().toArray(String[]::new), caller.subject());
     }
 
     private static ApiException notFound(String reportId) {
