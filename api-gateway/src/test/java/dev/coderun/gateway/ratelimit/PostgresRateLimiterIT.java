@@ -166,6 +166,27 @@ class PostgresRateLimiterIT {
     }
 
     @Test
+    void rowsOfBucketsPastTheirExpiryArePurgedAndLiveOnesKept() throws Exception {
+        CLOCK.set(Instant.parse("2026-11-29T10:00:00Z"));
+        String live = aToken();
+        gatewayA.consume(live, RouteClass.READS).block();
+        try (var db = database.connect(); var sql = db.createStatement()) {
+            sql.execute("insert into rate_limit_buckets (id, state, expires_at) values ('reads:stale', null, 1)");
+        }
+
+        assertThat(gatewayB.purgeExpired()).isGreaterThanOrEqualTo(1);
+
+        try (var db = database.connect(); var sql = db.createStatement();
+                var rows = sql.executeQuery("select id from rate_limit_buckets where id like 'reads:%'")) {
+            List<String> ids = new java.util.ArrayList<>();
+            while (rows.next()) {
+                ids.add(rows.getString(1));
+            }
+            assertThat(ids).doesNotContain("reads:stale").anyMatch(id -> id.endsWith(live));
+        }
+    }
+
+    @Test
     void bucketsThatCannotBeReachedAre503UpstreamUnavailableNotALimitSkipped() {
         PostgresRateLimiter cutOff = new PostgresRateLimiter(
                 database.jdbcUrl(), TestDatabase.USER, TestDatabase.PASSWORD, properties, CLOCK);
