@@ -1,12 +1,9 @@
 package dev.coderun.gateway.ratelimit;
 
+import dev.coderun.gateway.api.PeriodicPurge;
 import jakarta.annotation.PreDestroy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -17,11 +14,9 @@ import reactor.core.scheduler.Schedulers;
  */
 class ExpiredBucketPurge {
 
-    private static final Logger log = LoggerFactory.getLogger(ExpiredBucketPurge.class);
-
     private final PostgresRateLimiter limiter;
     private final RateLimitProperties properties;
-    private volatile Disposable schedule;
+    private volatile PeriodicPurge schedule;
 
     ExpiredBucketPurge(PostgresRateLimiter limiter, RateLimitProperties properties) {
         this.limiter = limiter;
@@ -30,27 +25,15 @@ class ExpiredBucketPurge {
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        schedule = Flux.interval(properties.purgeInterval(), properties.purgeInterval())
-                .concatMap(tick -> Mono.fromCallable(limiter::purgeExpired)
-                        .subscribeOn(Schedulers.boundedElastic())
-                        .doOnNext(purged -> {
-                            if (purged > 0) {
-                                log.info("purged {} expired rate-limit buckets", purged);
-                            }
-                        })
-                        .onErrorResume(e -> {
-                            log.warn("rate-limit bucket purge failed; next try in {}: {}",
-                                    properties.purgeInterval(), e.toString());
-                            return Mono.empty();
-                        }))
-                .subscribe();
+        schedule = PeriodicPurge.every(properties.purgeInterval(), "expired rate-limit buckets",
+                () -> Mono.fromCallable(limiter::purgeExpired).subscribeOn(Schedulers.boundedElastic()));
     }
 
     @PreDestroy
     void stop() {
-        Disposable running = schedule;
+        PeriodicPurge running = schedule;
         if (running != null) {
-            running.dispose();
+            running.close();
         }
     }
 }
