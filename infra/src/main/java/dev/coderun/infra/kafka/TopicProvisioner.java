@@ -1,6 +1,7 @@
 package dev.coderun.infra.kafka;
 
 import dev.coderun.events.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,12 +17,15 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates every topic in {@link Topics#ALL} that does not exist yet, each allowing records up to the contract's size
  * bound; safe to run any number of times.
  */
 public final class TopicProvisioner {
+
+    private static final Duration LEADERS_WAIT = Duration.ofSeconds(60);
 
     private TopicProvisioner() {}
 
@@ -64,12 +68,47 @@ public final class TopicProvisioner {
             if (!sizes.isEmpty()) {
                 admin.incrementalAlterConfigs(sizes).all().get();
             }
+            awaitLeaders(admin);
             return missing.stream().map(NewTopic::name).toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while provisioning topics", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not provision topics on " + bootstrapServers, e.getCause());
+        }
+    }
+
+    /**
+     * Waits until the broker's metadata shows every partition of every topic with a leader. Creation completes when
+     * the controller has recorded the topics; a broker under load can answer metadata without them for a moment
+     * longer, and Kafka Streams refuses to start a global store on a topic it sees without partitions.
+     */
+    private static void awaitLeaders(Admin admin) throws InterruptedException, ExecutionException {
+        List<String> names = Topics.ALL.stream().map(Topics.TopicSpec::name).toList();
+        long deadline = System.nanoTime() + LEADERS_WAIT.toNanos();
+        while (true) {
+            List<String> waiting = new ArrayList<>();
+            try {
+                admin.describeTopics(names).allTopicNames().get().forEach((name, description) -> {
+                    if (description.partitions().isEmpty()
+                            || description.partitions().stream().anyMatch(p -> p.leader() == null)) {
+                        waiting.add(name);
+                    }
+                });
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                waiting.add(e.getCause().getMessage());
+            }
+            if (waiting.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics without partition leaders after " + LEADERS_WAIT + ": "
+                        + waiting);
+            }
+            Thread.sleep(100);
         }
     }
 }

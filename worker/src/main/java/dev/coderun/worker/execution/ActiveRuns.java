@@ -3,24 +3,32 @@ package dev.coderun.worker.execution;
 import dev.coderun.worker.WorkerProperties;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
  * This worker's slots and the run attempts holding them. A run attempt holds its slot from the moment its dispatch is
- * taken until its {@code RunFinished} is acknowledged by Kafka and its container is removed, so a heartbeat that no
- * longer lists a run was sent after the run's end was durable, and this worker never has more run containers than
- * slots. The one place run attempts are stopped from. Thread-safe.
+ * taken until its {@code RunFinished} is acknowledged by Kafka, so a heartbeat that no longer lists a run was sent after
+ * the run's end was durable. A run whose process ended by itself gives its slot up then ({@link #releaseEnded}), while
+ * its container is still being removed (for a warm container, 100–250 ms of engine work that runs nothing), so the next
+ * dispatch does not wait on the removal; at most {@link #slots()} containers are removed that way at once, and a run
+ * that finds them all busy keeps its slot until its own removal ends. So this worker never runs more processes than
+ * slots, and never holds more than twice as many run containers. The one place run attempts are stopped from.
+ * Thread-safe.
  */
 @Component
 public final class ActiveRuns {
 
     private final int slots;
     private final Map<Attempt, ClaimedRun> active = new LinkedHashMap<>();
+    /** Runs that gave their slot up at their end and whose containers are still being removed. */
+    private final Set<ClaimedRun> removing = new HashSet<>();
 
     @Autowired
     public ActiveRuns(WorkerProperties properties) {
@@ -48,15 +56,31 @@ public final class ActiveRuns {
         if (active.size() >= slots) {
             throw new IllegalStateException("no free slot for run " + runId);
         }
-        ClaimedRun claimed = new ClaimedRun(runId, attempt);
+        ClaimedRun claimed = new ClaimedRun(runId, attempt, this::releaseEnded);
         if (active.putIfAbsent(new Attempt(runId, attempt), claimed) != null) {
             throw new IllegalStateException("run " + runId + " attempt " + attempt + " already holds a slot");
         }
         return claimed;
     }
 
+    /** Frees the run's slot, or its place among the removals when it gave the slot up at its end. */
     public synchronized void release(ClaimedRun run) {
-        active.remove(new Attempt(run.runId(), run.attempt()));
+        if (!removing.remove(run)) {
+            active.remove(new Attempt(run.runId(), run.attempt()), run);
+        }
+        notifyAll();
+    }
+
+    /**
+     * Called once the end of the run's process is durable and its container is about to be removed: frees the slot
+     * now when fewer than {@link #slots()} removals are under way; otherwise the slot stays taken until
+     * {@link #release}.
+     */
+    synchronized void releaseEnded(ClaimedRun run) {
+        if (removing.size() >= slots || !active.remove(new Attempt(run.runId(), run.attempt()), run)) {
+            return;
+        }
+        removing.add(run);
         notifyAll();
     }
 

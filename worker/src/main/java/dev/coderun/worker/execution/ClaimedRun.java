@@ -1,6 +1,7 @@
 package dev.coderun.worker.execution;
 
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A run attempt holding one of this worker's slots, and the way to stop it. The first stop counts; later ones change
@@ -13,13 +14,15 @@ public final class ClaimedRun {
 
     private final String runId;
     private final int attempt;
+    private final Consumer<ClaimedRun> onEnded;
     private Stop stop;
     private Thread containerThread;
     private boolean containerPhaseOver;
 
-    ClaimedRun(String runId, int attempt) {
+    ClaimedRun(String runId, int attempt, Consumer<ClaimedRun> onEnded) {
         this.runId = runId;
         this.attempt = attempt;
+        this.onEnded = onEnded;
     }
 
     public String runId() {
@@ -66,6 +69,14 @@ public final class ClaimedRun {
         containerPhaseOver = true;
         Thread.interrupted();
         return Optional.ofNullable(stop);
+    }
+
+    /**
+     * Called on the run's thread once its process ended by itself and that end is reported, before its container is
+     * removed: the slot may go to the next run ({@link ActiveRuns#releaseEnded}).
+     */
+    void endReported() {
+        onEnded.accept(this);
     }
 
     @Override

@@ -220,6 +220,8 @@ public final class RunLifecycle implements DisposableBean {
                 // Not thrown into the launcher, whose caller would take it for a failure of the container.
                 log.error("the run could not be reported", e);
             }
+            // The process is over and its end reported: the slot need not wait for the container's removal.
+            claim.endReported();
         }
 
         /**

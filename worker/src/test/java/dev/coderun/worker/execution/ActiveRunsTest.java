@@ -92,4 +92,54 @@ class ActiveRunsTest {
 
         assertThat(runs.stopAll(StopCause.FENCED)).containsExactly(a, b);
     }
+
+    @Test
+    void aRunWhoseEndIsReportedGivesItsSlotUpBeforeItsContainerIsRemoved() {
+        ClaimedRun a = runs.claim("a", 1);
+        runs.claim("b", 1);
+
+        a.endReported();
+
+        assertThat(runs.free()).isEqualTo(1);
+        assertThat(runs.runIds()).containsExactly("b");
+        assertThat(runs.stop("a", 1, StopCause.CANCELLED)).isEmpty();
+        ClaimedRun c = runs.claim("c", 1);
+
+        runs.release(a); // its container is gone: frees nothing more, c keeps its slot
+        assertThat(runs.free()).isZero();
+        assertThat(runs.runIds()).containsExactly("b", "c");
+        runs.release(c);
+        assertThat(runs.free()).isEqualTo(1);
+    }
+
+    @Test
+    void atMostAsManyContainersAreRemovedWithoutASlotAsThereAreSlots() {
+        ClaimedRun a = runs.claim("a", 1);
+        ClaimedRun b = runs.claim("b", 1);
+        a.endReported();
+        b.endReported();
+        ClaimedRun c = runs.claim("c", 1);
+        runs.claim("d", 1);
+
+        c.endReported(); // a and b are still being removed: c keeps its slot until its own removal ends
+
+        assertThat(runs.free()).isZero();
+        assertThat(runs.runIds()).containsExactly("c", "d");
+        runs.release(a);
+        assertThat(runs.free()).isZero();
+        runs.release(c);
+        assertThat(runs.free()).isEqualTo(1);
+        assertThat(runs.runIds()).containsExactly("d");
+    }
+
+    @Test
+    void aReleasedAttemptDoesNotFreeTheSlotOfALaterClaimOfTheSameAttempt() {
+        ClaimedRun first = runs.claim("a", 1);
+        runs.release(first);
+        runs.claim("a", 1);
+
+        runs.release(first);
+
+        assertThat(runs.holds("a", 1)).isTrue();
+    }
 }
