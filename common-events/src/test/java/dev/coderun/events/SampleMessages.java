@@ -76,7 +76,8 @@ final class SampleMessages {
                         "hello world\n".getBytes(StandardCharsets.UTF_8),
                         AT),
                 new WorkerHeartbeat("worker-a", 4, List.of(runId), AT.minusSeconds(60), AT, "host-a",
-                        WorkerHeartbeat.DRAINING, List.of(new WorkerHeartbeat.RunAttempt(runId, 2)), AT.plusSeconds(60)),
+                        WorkerHeartbeat.DRAINING, List.of(new WorkerHeartbeat.RunAttempt(runId, 2)),
+                        AT.plusSeconds(60)),
                 new DrainWorker("worker-a", AT.plusSeconds(60), AT),
                 new UndrainWorker("worker-a", AT));
     }

@@ -125,7 +125,8 @@ class AuthMatrixIT {
         }
         victimTokenId = mint(admin, "victim", List.of("runs:read")).path("id").asString();
         Answer operatorMinted = send("POST", "/v2/tokens", jwt(List.of(Stack.OPERATOR_HANDLE), "admin"),
-                Map.of("name", "matrix operator", "handles", List.of(Stack.OPERATOR_HANDLE), "scopes", List.of("admin")));
+                Map.of("name", "matrix operator", "handles", List.of(Stack.OPERATOR_HANDLE),
+                        "scopes", List.of("admin")));
         assertThat(operatorMinted.status()).as(operatorMinted.body().toString()).isEqualTo(201);
         operatorPat = operatorMinted.body().path("data").path("token").asString();
         TOKENS_SENT.add(operatorPat);

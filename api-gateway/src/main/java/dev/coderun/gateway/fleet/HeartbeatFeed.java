@@ -132,7 +132,8 @@ class HeartbeatFeed implements SmartLifecycle {
         }
         try {
             Message message = MessageSerde.fromBytes(record.value());
-            if (message instanceof WorkerHeartbeat heartbeat && heartbeat.workerId() != null && heartbeat.at() != null) {
+            if (message instanceof WorkerHeartbeat heartbeat && heartbeat.workerId() != null
+                    && heartbeat.at() != null) {
                 view.fold(heartbeat);
             } else {
                 log.warn("skipping heartbeat record {}-{}@{}: not a WorkerHeartbeat", record.topic(),

@@ -70,7 +70,8 @@ class SecurityChainTest {
         FleetProperties fleet = new FleetProperties(
                 "ops", Duration.ofSeconds(15), Duration.ofMinutes(10), Duration.ofHours(24));
         WebFilterChainProxy chain = new WebFilterChainProxy(configuration.apiSecurity(
-                ServerHttpSecurity.http(), new BearerAuthentication(configuration.jwtDecoder(properties), pats), fleet));
+                ServerHttpSecurity.http(), new BearerAuthentication(configuration.jwtDecoder(properties), pats),
+                fleet));
         chain.setFirewall(configuration.firewall());
         chain.setExchangeRejectedHandler(configuration.firewallRefusals());
         ApiErrorHandler errors = new ApiErrorHandler(JSON);

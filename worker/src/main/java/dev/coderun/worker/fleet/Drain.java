@@ -7,8 +7,8 @@ import java.time.Instant;
  * This worker's drain state, and its legal moves; pure. {@code ACTIVE} takes dispatches; a drain makes it
  * {@code DRAINING} (no new dispatch, the runs it holds go on) and, once it holds no run, {@code DRAINED}. Past the
  * drain's deadline the runs still held are handed back ({@link #handBackDue}); handing back frees their slots, which
- * makes the worker {@code DRAINED}. An undrain makes it {@code ACTIVE} from either. A second drain replaces the deadline
- * of the first (the operator's latest word counts); a drain of a drained worker changes nothing.
+ * makes the worker {@code DRAINED}. An undrain makes it {@code ACTIVE} from either. A second drain replaces the
+ * deadline of the first (the operator's latest word counts); a drain of a drained worker changes nothing.
  *
  * @param deadline once drained or draining, when the runs still held are handed back; null: they run to their end
  */

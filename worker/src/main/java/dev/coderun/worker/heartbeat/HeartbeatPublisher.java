@@ -26,11 +26,12 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes this worker's {@link WorkerHeartbeat} (key = worker id) every {@code heartbeat-interval}: its slots, the runs
- * holding them (with their attempts), when this worker started, its host and its drain state ({@link DrainControl}). The scheduler leases each run attempt to the worker that published its
- * {@code RunStarting} and gives the attempt up as lost when that worker's heartbeats stop for its lease timeout, or
- * carry a {@code startedAt} later than the {@code RunStarting} (the worker restarted). It starts before the worker takes
- * runs, so the first heartbeat goes out first, and stops after the last run ended, with a final heartbeat.
+ * Publishes this worker's {@link WorkerHeartbeat} (key = worker id) every {@code heartbeat-interval}: its slots, the
+ * run attempts holding them, when this worker started, its host and its drain state ({@link DrainControl}). The
+ * scheduler leases each run attempt to the worker that published its {@code RunStarting} and gives the attempt up as
+ * lost when that worker's heartbeats stop for its lease timeout, or carry a {@code startedAt} later than the
+ * {@code RunStarting} (the worker restarted). It starts before the worker takes runs, so the first heartbeat goes out
+ * first, and stops after the last run ended, with a final heartbeat.
  *
  * <p>It also fences the worker ({@link Fence}): while no heartbeat was acknowledged by Kafka for {@code fence-after},
  * every run this worker holds is killed, unreported: the scheduler's lease settles those attempts.
