@@ -77,7 +77,7 @@ final class SampleMessages {
                         AT),
                 new WorkerHeartbeat("worker-a", 4, List.of(runId), AT.minusSeconds(60), AT, "host-a",
                         WorkerHeartbeat.DRAINING, List.of(new WorkerHeartbeat.RunAttempt(runId, 2)),
-                        AT.plusSeconds(60)),
+                        AT.plusSeconds(60), List.of(new WorkerHeartbeat.RunAttempt(runId, 1))),
                 new DrainWorker("worker-a", AT.plusSeconds(60), AT),
                 new UndrainWorker("worker-a", AT));
     }

@@ -82,6 +82,7 @@ class WireFormatGoldenTest {
         assertThat(heartbeat.runs()).isEmpty();
         assertThat(heartbeat.host()).isNull();
         assertThat(heartbeat.drainDeadline()).isNull();
+        assertThat(heartbeat.handedBack()).isEmpty();
     }
 
     @Test

@@ -106,11 +106,12 @@ class WorkerDrainIT {
         Instant drainAt = Instant.now();
         kafka.publish(Topics.CONTROL, null, drained, new DrainWorker(drained, drainAt.plusSeconds(1), drainAt));
 
-        // Killed, its slot freed, and nothing reported: the scheduler's lease gives attempt 1 up.
+        // Killed, its slot freed, nothing reported, and listed as handed back: the scheduler gives attempt 1 up.
         await().atMost(RUN_BOUND).until(() -> TestWorkers.containersOf(first.runId()).isEmpty());
         Instant killed = Instant.now();
-        await().atMost(RUN_BOUND).until(() -> latestAfter(drained, killed)
-                .filter(beat -> beat.state().equals(WorkerHeartbeat.DRAINED) && beat.runs().isEmpty()).isPresent());
+        WorkerHeartbeat after = await().atMost(RUN_BOUND).until(() -> latestAfter(drained, killed).orElse(null),
+                beat -> beat != null && beat.state().equals(WorkerHeartbeat.DRAINED) && beat.runs().isEmpty());
+        assertThat(after.handedBack()).containsExactly(new WorkerHeartbeat.RunAttempt(first.runId(), 1));
         assertThat(topics.finished(first.runId())).isEmpty();
         assertThat(topics.eventsOf(first.runId())).extracting(RunEvent::status)
                 .containsExactly(RunStatus.STARTING, RunStatus.RUNNING);

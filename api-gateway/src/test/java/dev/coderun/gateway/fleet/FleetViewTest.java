@@ -91,6 +91,6 @@ class FleetViewTest {
 
     private static WorkerHeartbeat beat(String id, Instant at, String state, List<RunAttempt> runs) {
         return new WorkerHeartbeat(id, 4, runs.stream().map(RunAttempt::runId).toList(), T0.minusSeconds(60), at,
-                "host-" + id, state, runs, null);
+                "host-" + id, state, runs, null, List.of());
     }
 }

@@ -17,9 +17,8 @@ public enum StopCause {
     FENCED(false),
     /**
      * The worker was drained and the drain's deadline passed with the attempt still running: handed back to the
-     * scheduler. Killed and not reported, as {@link #FENCED}: once no heartbeat lists the attempt for the lease
-     * timeout, the scheduler gives it up and runs it again while its {@code max_attempts} allow (else it ends ERRORED
-     * {@code worker_lost}).
+     * scheduler. Killed and not reported, as {@link #FENCED}; the heartbeats list it as handed back, and the scheduler
+     * gives it up and runs it again while its {@code max_attempts} allow (else it ends ERRORED {@code worker_lost}).
      */
     HANDED_BACK(false),
     /** The worker shuts down and the shutdown grace has passed. */

@@ -113,7 +113,8 @@ class HeartbeatPublisher implements SmartLifecycle {
                     host,
                     drain.mode().wire(),
                     claimed.stream().map(run -> new WorkerHeartbeat.RunAttempt(run.runId(), run.attempt())).toList(),
-                    drain.deadline());
+                    drain.deadline(),
+                    drainControl.handedBack());
             producer.send(
                     new ProducerRecord<>(Topics.HEARTBEATS, heartbeat.workerId(), MessageSerde.toBytes(heartbeat)),
                     (metadata, failure) -> {
