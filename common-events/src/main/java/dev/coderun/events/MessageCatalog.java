@@ -28,6 +28,8 @@ public final class MessageCatalog {
         register(StopRun.class, "StopRun", 1);
         register(OutputChunk.class, "OutputChunk", 1);
         register(WorkerHeartbeat.class, "WorkerHeartbeat", 1);
+        register(DrainWorker.class, "DrainWorker", 1);
+        register(UndrainWorker.class, "UndrainWorker", 1);
     }
 
     private MessageCatalog() {}

@@ -75,7 +75,11 @@ final class SampleMessages {
                         OutputChunk.OutputStream.STDOUT,
                         "hello world\n".getBytes(StandardCharsets.UTF_8),
                         AT),
-                new WorkerHeartbeat("worker-a", 4, List.of(runId), AT.minusSeconds(60), AT));
+                new WorkerHeartbeat("worker-a", 4, List.of(runId), AT.minusSeconds(60), AT, "host-a",
+                        WorkerHeartbeat.DRAINING, List.of(new WorkerHeartbeat.RunAttempt(runId, 2)),
+                        AT.plusSeconds(60), List.of(new WorkerHeartbeat.RunAttempt(runId, 1))),
+                new DrainWorker("worker-a", AT.plusSeconds(60), AT),
+                new UndrainWorker("worker-a", AT));
     }
 
     private SampleMessages() {}

@@ -70,6 +70,22 @@ class WireFormatGoldenTest {
     }
 
     @Test
+    void aHeartbeatOfAWorkerWithoutTheFleetFieldsReadsAsActive() {
+        String json = "{\"type\":\"WorkerHeartbeat\",\"version\":1,\"payload\":{\"worker_id\":\"worker-a\","
+                + "\"slots\":4,\"active_run_ids\":[\"r1\"],\"started_at\":\"2026-11-23T10:14:30Z\","
+                + "\"at\":\"2026-11-23T10:15:30Z\"}}";
+
+        WorkerHeartbeat heartbeat = (WorkerHeartbeat) MessageSerde.fromJson(json);
+
+        assertThat(heartbeat.state()).isEqualTo(WorkerHeartbeat.ACTIVE);
+        assertThat(heartbeat.activeRunIds()).containsExactly("r1");
+        assertThat(heartbeat.runs()).isEmpty();
+        assertThat(heartbeat.host()).isNull();
+        assertThat(heartbeat.drainDeadline()).isNull();
+        assertThat(heartbeat.handedBack()).isEmpty();
+    }
+
+    @Test
     void aTypeOrVersionThisBuildDoesNotKnowIsRefused() {
         assertThatThrownBy(() -> MessageSerde.fromJson("{\"type\":\"RunTeleported\",\"version\":1,\"payload\":{}}"))
                 .isInstanceOf(MessageSerde.UnknownMessageException.class);

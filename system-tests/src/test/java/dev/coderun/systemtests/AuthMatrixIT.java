@@ -45,6 +45,11 @@ import tools.jackson.databind.JsonNode;
  * envelope. Two positive controls per route, a JWT and a PAT holding exactly the route's scope, show that the route is
  * reachable at all (not refused 401, 403, or 404 for the handle). GET routes are also tried with HEAD under another
  * handle, which WebFlux answers with the GET handler: the route's rule must hold for it too.
+ *
+ * <p>The fleet routes ({@code /v2/fleet/**}) belong to the operator handle ({@link Stack#OPERATOR_HANDLE}): their
+ * tokens name that handle instead of the tenant's, and the other-handle kind (a tenant's {@code admin}) must get
+ * {@code not_found} there, as for another handle's resources. Their drain and undrain positive controls name a worker
+ * that does not exist ({@code not_found} past the route rule), so the matrix never drains the stack's worker.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuthMatrixIT {
@@ -86,6 +91,8 @@ class AuthMatrixIT {
     private static String reportId;
     /** Personal access tokens of the own handle holding exactly one scope each, by scope claim. */
     private static final Map<String, String> PAT_BY_SCOPE = new LinkedHashMap<>();
+    /** A personal access token of the operator handle with scope admin. */
+    private static String operatorPat;
     private static final Set<String> TOKENS_SENT = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger CELLS = new AtomicInteger();
     private static final Map<String, Integer> POSITIVE_STATUSES = new TreeMap<>();
@@ -117,6 +124,12 @@ class AuthMatrixIT {
             assertThat(update.executeUpdate()).isEqualTo(1);
         }
         victimTokenId = mint(admin, "victim", List.of("runs:read")).path("id").asString();
+        Answer operatorMinted = send("POST", "/v2/tokens", jwt(List.of(Stack.OPERATOR_HANDLE), "admin"),
+                Map.of("name", "matrix operator", "handles", List.of(Stack.OPERATOR_HANDLE),
+                        "scopes", List.of("admin")));
+        assertThat(operatorMinted.status()).as(operatorMinted.body().toString()).isEqualTo(201);
+        operatorPat = operatorMinted.body().path("data").path("token").asString();
+        TOKENS_SENT.add(operatorPat);
         reportId = send("POST", "/v2/support/report", jwt(List.of(own.handle), "runs:read"),
                 Map.of("summary", "matrix", "details", "a report about the own handle", "handle", own.handle))
                 .body().path("data").path("report_id").asString();
@@ -283,6 +296,13 @@ class AuthMatrixIT {
                 answer.body().path("data").forEach(report -> assertThat(report.path("handle").asString(""))
                         .as(what).isNotEqualTo(own.handle));
             }
+            // The fleet is the operator handle's: a tenant's admin token does not find it.
+            case "GET /v2/fleet/workers", "GET /v2/fleet/workers/{workerId}", "POST /v2/fleet/workers/{workerId}/drain",
+                    "POST /v2/fleet/workers/{workerId}/undrain" -> {
+                assertRefused(answer, 404, "not_found", what);
+                assertThat(answer.body().toString()).as(what).doesNotContain(Stack.get().workerId)
+                        .doesNotContain(Stack.OPERATOR_HANDLE + "'");
+            }
             // Listing: the stranger's own (empty) list, none of this handle's tokens.
             case "GET /v2/tokens" -> {
                 assertThat(answer.status()).as(what).isEqualTo(200);
@@ -312,7 +332,8 @@ class AuthMatrixIT {
 
     private static String tokenFor(Route route, Kind kind) {
         String scope = route.scope() == null ? ALL_SCOPES : route.scope();
-        List<String> handles = List.of(own.handle);
+        boolean fleet = route.template().startsWith("/v2/fleet/");
+        List<String> handles = List.of(fleet ? Stack.OPERATOR_HANDLE : own.handle);
         long now = Instant.now().getEpochSecond();
         Map<String, Object> valid = Jwts.claims("user:matrix", handles, scope);
         return switch (kind) {
@@ -329,7 +350,8 @@ class AuthMatrixIT {
             case REVOKED_PAT -> revokedPat;
             case EXPIRED_PAT -> expiredPat;
             case VALID_JWT -> jwt(handles, scope);
-            case VALID_PAT -> route.scope() == null ? PAT_BY_SCOPE.get("admin") : PAT_BY_SCOPE.get(route.scope());
+            case VALID_PAT -> fleet ? operatorPat
+                    : route.scope() == null ? PAT_BY_SCOPE.get("admin") : PAT_BY_SCOPE.get(route.scope());
         };
     }
 
@@ -350,6 +372,8 @@ class AuthMatrixIT {
                 case "runId" -> runId;
                 case "tokenId" -> victimTokenId;
                 case "reportId" -> reportId;
+                // The stack's worker to read; a worker that does not exist to drain and undrain (see the class).
+                case "workerId" -> route.method().equals("GET") ? Stack.get().workerId : "matrix-no-such-worker";
                 default -> throw new AssertionError("path variable {" + variable.group(1) + "} of " + route
                         + ": say here what value names an existing resource");
             };
@@ -380,7 +404,7 @@ class AuthMatrixIT {
         return Set.of("listRuntimes", "putRuntime", "getRuntime", "validateRuntimeImage", "submitRun", "listRuns",
                 "getRun", "getRunOutput", "cancelRun", "submitRunBatch", "streamRunEvents", "streamHandleEvents",
                 "getLimits", "execBuffered", "createToken", "listTokens", "revokeToken", "fileSupportReport",
-                "listSupportReports", "getSupportReport").contains(route.operationId());
+                "listSupportReports", "getSupportReport", "listWorkers", "getWorker").contains(route.operationId());
     }
 
     private static String jwt(List<String> handles, String scope) {

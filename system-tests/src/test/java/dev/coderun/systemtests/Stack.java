@@ -39,6 +39,8 @@ final class Stack {
     /** The scheduler's per-handle limit in this stack: small, so tests can fill it. */
     static final int MAX_ACTIVE_PER_HANDLE = 3;
     static final int WORKER_SLOTS = 4;
+    /** The handle whose admin tokens reach the fleet routes ({@code coderun.fleet.operator-handle}). */
+    static final String OPERATOR_HANDLE = "ops";
     /** How long a buffered exec waits for its run in this stack ({@code coderun.exec.max-wait}). */
     static final Duration EXEC_MAX_WAIT = Duration.ofSeconds(15);
     private static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/";
@@ -238,7 +240,8 @@ final class Stack {
             // ExecIT lets a run outlive its request: the exec wait is capped well below the runs' timeouts. The gateway
             // reports the scheduler's limits on GET .../limits: it must be given the same values.
             case "gateway" -> List.of("--coderun.exec.max-wait=" + EXEC_MAX_WAIT.toSeconds() + "s",
-                    "--coderun.capacity.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
+                    "--coderun.capacity.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE,
+                    "--coderun.fleet.operator-handle=" + OPERATOR_HANDLE);
             default -> List.of();
         });
         command.addAll(gatewayArguments.getOrDefault(service, List.of()));

@@ -50,6 +50,11 @@ public final class TestWorkers implements AutoCloseable {
         running.removeFirst().close();
     }
 
+    /** Shuts the worker started last down, as a deployment would. */
+    public void stopLast() {
+        running.removeLast().close();
+    }
+
     /** The ids of the containers on the local engine labelled with the run, removed or not. */
     public static String containersOf(String runId) {
         try {

@@ -22,6 +22,11 @@ import reactor.core.publisher.Mono;
  * <p>Decisions ({@link #decide}): another handle is {@code not_found} before anything else is said, so a token learns
  * nothing about handles it does not hold; a missing scope on an own handle is {@code forbidden}; {@code admin} implies
  * every scope.
+ *
+ * <p>Operator routes (the worker fleet, shared by every tenant, whose listing names every tenant's run ids) belong to
+ * the operator handle ({@code coderun.fleet.operator-handle}): they are decided as if their path named that handle,
+ * so a tenant's token, {@code admin} included, gets {@code not_found} like any other handle's resource, and a token of
+ * the operator handle without {@code admin} gets {@code forbidden}.
  */
 public final class RouteAccess {
 
@@ -50,7 +55,12 @@ public final class RouteAccess {
             // (support.SupportReportController). Reading reports is for operators.
             rule(HttpMethod.POST, "/v2/support/report", null),
             rule(HttpMethod.GET, "/v2/support/reports", Scope.ADMIN),
-            rule(HttpMethod.GET, "/v2/support/reports/{reportId}", Scope.ADMIN));
+            rule(HttpMethod.GET, "/v2/support/reports/{reportId}", Scope.ADMIN),
+            // The worker fleet (fleet.FleetController): the operator handle's admin only.
+            operatorRule(HttpMethod.GET, "/v2/fleet/workers"),
+            operatorRule(HttpMethod.GET, "/v2/fleet/workers/{workerId}"),
+            operatorRule(HttpMethod.POST, "/v2/fleet/workers/{workerId}/drain"),
+            operatorRule(HttpMethod.POST, "/v2/fleet/workers/{workerId}/undrain"));
 
     /** Paths anyone may read: health and the API document. */
     static final List<String> OPEN = List.of("/actuator/**", "/v3/api-docs", "/v3/api-docs.yaml");
@@ -64,16 +74,22 @@ public final class RouteAccess {
      *
      * @param scope the scope the token must hold; null when any valid token may call the route
      * @param handleVariable the path variable naming the handle the token must hold, or null when the route names none
+     * @param operator whether the token must hold the operator handle (an operator route)
      */
-    record Rule(HttpMethod method, String pattern, Scope scope, String handleVariable) {
+    record Rule(HttpMethod method, String pattern, Scope scope, String handleVariable, boolean operator) {
 
-        /** The requirement as Spring Security checks it, with the path variables of the matched request. */
-        ReactiveAuthorizationManager<AuthorizationContext> manager() {
+        /**
+         * The requirement as Spring Security checks it, with the path variables of the matched request.
+         *
+         * @param operatorHandle the handle an operator route requires
+         */
+        ReactiveAuthorizationManager<AuthorizationContext> manager(String operatorHandle) {
             return new ReactiveAuthorizationManager<>() {
                 @Override
                 public Mono<AuthorizationResult> authorize(
                         Mono<Authentication> authentication, AuthorizationContext context) {
-                    String handle = handleVariable == null ? null : (String) context.getVariables().get(handleVariable);
+                    String handle = operator ? operatorHandle
+                            : handleVariable == null ? null : (String) context.getVariables().get(handleVariable);
                     if (handleVariable != null && handle == null) {
                         // Fails closed: a handle route whose handle cannot be read is nobody's.
                         return Mono.error(new HandleNotHeld(""));
@@ -83,7 +99,7 @@ public final class RouteAccess {
                             .cast(CallerAuthentication.class)
                             .flatMap(caller -> switch (decide(caller.caller(), handle, scope)) {
                                 case GRANTED -> Mono.<AuthorizationResult>just(new AuthorizationDecision(true));
-                                case NOT_FOUND -> Mono.error(new HandleNotHeld(handle));
+                                case NOT_FOUND -> Mono.error(operator ? new NotOperator() : new HandleNotHeld(handle));
                                 case FORBIDDEN -> Mono.error(new ScopeMissing(scope));
                             })
                             // No authenticated caller: denied, which the security chain answers with 401.
@@ -113,7 +129,11 @@ public final class RouteAccess {
     }
 
     private static Rule rule(HttpMethod method, String pattern, Scope scope) {
-        return new Rule(method, pattern, scope, pattern.contains("{handle}") ? "handle" : null);
+        return new Rule(method, pattern, scope, pattern.contains("{handle}") ? "handle" : null, false);
+    }
+
+    private static Rule operatorRule(HttpMethod method, String pattern) {
+        return new Rule(method, pattern, Scope.ADMIN, null, true);
     }
 
     /** The token does not name the route's handle: answered 404, as if the handle did not exist. */
@@ -123,6 +143,16 @@ public final class RouteAccess {
         HandleNotHeld(String handle) {
             super("handle not held");
             this.handle = handle;
+        }
+    }
+
+    /**
+     * An operator route called with a token that does not hold the operator handle: answered 404 without naming the
+     * handle.
+     */
+    static final class NotOperator extends AccessDeniedException {
+        NotOperator() {
+            super("not the operator");
         }
     }
 

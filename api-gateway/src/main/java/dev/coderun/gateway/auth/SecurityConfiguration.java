@@ -1,6 +1,7 @@
 package dev.coderun.gateway.auth;
 
 import dev.coderun.gateway.api.ApiException;
+import dev.coderun.gateway.fleet.FleetProperties;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,7 +45,7 @@ class SecurityConfiguration {
     }
 
     @Bean
-    SecurityWebFilterChain apiSecurity(ServerHttpSecurity http, BearerAuthentication bearer) {
+    SecurityWebFilterChain apiSecurity(ServerHttpSecurity http, BearerAuthentication bearer, FleetProperties fleet) {
         ServerAuthenticationEntryPoint unauthenticated = SecurityConfiguration::unauthenticated;
         ServerAccessDeniedHandler denied = SecurityConfiguration::denied;
         return http
@@ -64,10 +65,11 @@ class SecurityConfiguration {
                 .addFilterAfter(callerAttribute(), SecurityWebFiltersOrder.AUTHENTICATION)
                 .authorizeExchange(routes -> {
                     for (RouteAccess.Rule rule : RouteAccess.RULES) {
-                        routes.pathMatchers(rule.method(), rule.pattern()).access(rule.manager());
+                        var manager = rule.manager(fleet.operatorHandle());
+                        routes.pathMatchers(rule.method(), rule.pattern()).access(manager);
                         if (rule.method() == HttpMethod.GET) {
                             // WebFlux answers HEAD with the GET handler: it must be held to the same rule.
-                            routes.pathMatchers(HttpMethod.HEAD, rule.pattern()).access(rule.manager());
+                            routes.pathMatchers(HttpMethod.HEAD, rule.pattern()).access(manager);
                         }
                     }
                     routes.pathMatchers(RouteAccess.OPEN.toArray(String[]::new)).permitAll();
@@ -128,10 +130,12 @@ class SecurityConfiguration {
         };
     }
 
-    /** 404 for another handle's route, 403 for a missing scope. */
+    /** 404 for another handle's route (or an operator route without the operator handle), 403 for a missing scope. */
     private static Mono<Void> denied(ServerWebExchange exchange, AccessDeniedException denied) {
         return Mono.error(switch (denied) {
             case RouteAccess.HandleNotHeld notHeld -> ApiException.notFound("handle '" + notHeld.handle + "' not found");
+            case RouteAccess.NotOperator notOperator -> ApiException.notFound(
+                    "not found: the fleet routes answer tokens of the operator handle only");
             case RouteAccess.ScopeMissing missing -> ApiException.forbidden(
                     "the token lacks scope " + missing.scope.claim());
             default -> ApiException.forbidden("the token may not use this route");

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.coderun.gateway.api.ApiErrorHandler;
 import dev.coderun.gateway.api.RequestIds;
+import dev.coderun.gateway.fleet.FleetProperties;
 import io.r2dbc.spi.ConnectionFactories;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import org.springframework.test.web.reactive.server.MockServerConfigurer;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -65,8 +67,11 @@ class SecurityChainTest {
         // No request here carries a personal access token, so this database is never connected to.
         var pats = new PatAuthentication(new PostgresPersonalAccessTokens(DatabaseClient.create(
                 ConnectionFactories.get("r2dbc:postgresql://unused:unused@127.0.0.1:1/unused"))), properties);
+        FleetProperties fleet = new FleetProperties(
+                "ops", Duration.ofSeconds(15), Duration.ofMinutes(10), Duration.ofHours(24));
         WebFilterChainProxy chain = new WebFilterChainProxy(configuration.apiSecurity(
-                ServerHttpSecurity.http(), new BearerAuthentication(configuration.jwtDecoder(properties), pats)));
+                ServerHttpSecurity.http(), new BearerAuthentication(configuration.jwtDecoder(properties), pats),
+                fleet));
         chain.setFirewall(configuration.firewall());
         chain.setExchangeRejectedHandler(configuration.firewallRefusals());
         ApiErrorHandler errors = new ApiErrorHandler(JSON);
@@ -157,6 +162,31 @@ class SecurityChainTest {
     }
 
     @Test
+    void theFleetIsTheOperatorHandlesAdminsOnly() {
+        Map<String, Object> operatorAdmin = with(with(ALICE_READS, "handles", List.of("ops")), "scope", "admin");
+        client.get().uri("/v2/fleet/workers").header(HttpHeaders.AUTHORIZATION, bearer(operatorAdmin))
+                .exchange().expectStatus().isOk();
+
+        // A tenant's admin: the fleet is the operator handle's, as another handle's resources are not found.
+        assertThat(error(client.get().uri("/v2/fleet/workers")
+                .header(HttpHeaders.AUTHORIZATION, bearer(with(ALICE_READS, "scope", "admin"))), 404))
+                .doesNotContain("ops");
+        client.head().uri("/v2/fleet/workers").header(HttpHeaders.AUTHORIZATION, bearer(with(ALICE_READS, "scope",
+                "admin"))).exchange().expectStatus().isNotFound();
+        assertThat(error(client.post().uri("/v2/fleet/workers/w-1/drain")
+                .header(HttpHeaders.AUTHORIZATION, bearer(with(ALICE_READS, "scope", "admin"))), 404))
+                .doesNotContain("ops");
+        // The operator handle without admin.
+        assertThat(error(client.get().uri("/v2/fleet/workers").header(HttpHeaders.AUTHORIZATION,
+                bearer(with(with(ALICE_READS, "handles", List.of("ops")), "scope", "runs:read"))), 403))
+                .isEqualTo("the token lacks scope admin");
+        // Holding the operator handle beside a tenant's is holding it.
+        client.get().uri("/v2/fleet/workers").header(HttpHeaders.AUTHORIZATION,
+                bearer(with(with(ALICE_READS, "handles", List.of("alice", "ops")), "scope", "admin")))
+                .exchange().expectStatus().isOk();
+    }
+
+    @Test
     void aPathTheFirewallRefusesIsAMalformedRequestInTheEnvelope() {
         var answer = client.get().uri("/v2/handles/alice/limits;x=1").header(HttpHeaders.AUTHORIZATION,
                 bearer(ALICE_READS)).exchange().expectStatus().isBadRequest().expectBody(JsonNode.class).returnResult();
@@ -198,6 +228,16 @@ class SecurityChainTest {
 
     @RestController
     static class Probe {
+        @GetMapping("/v2/fleet/workers")
+        Mono<String> workers(ServerWebExchange exchange) {
+            return Mono.just(Caller.of(exchange).tokenId());
+        }
+
+        @PostMapping("/v2/fleet/workers/{workerId}/drain")
+        Mono<String> drain(@PathVariable String workerId, ServerWebExchange exchange) {
+            return Mono.just(Caller.of(exchange).tokenId());
+        }
+
         @GetMapping("/v2/handles/{handle}/limits")
         Mono<String> limits(@PathVariable String handle, ServerWebExchange exchange) {
             return Mono.just(Caller.of(exchange).tokenId());

@@ -91,7 +91,7 @@ public final class Admission {
                 run = run.confirmed(heartbeat.get().at());
                 draft.state = draft.state.withActive(runId, run);
             }
-            if (lost(run, heartbeat, now)) {
+            if (lost(run, heartbeat, now) || handedBack(runId, run, heartbeat)) {
                 loseAttempt(draft, runId, run, book, now);
             }
         }
@@ -108,6 +108,15 @@ public final class Admission {
                 .filter(startedAt -> startedAt.isAfter(run.claimedAt()))
                 .isPresent();
         return restarted || run.lastSign().plus(policy.leaseTimeout()).isBefore(now);
+    }
+
+    /**
+     * Whether the claiming worker's latest heartbeat lists the attempt as handed back: a drained worker killed it past
+     * the drain's deadline and reports nothing of it, so it is given up at once rather than after the lease timeout.
+     */
+    private static boolean handedBack(String runId, ActiveRun run, Optional<WorkerHeartbeat> heartbeat) {
+        return heartbeat.map(beat -> beat.handedBack().contains(new WorkerHeartbeat.RunAttempt(runId, run.attempt())))
+                .orElse(false);
     }
 
     private AdmissionDecision submit(HandleState state, RunSpec spec, RunBook book, Instant now) {

@@ -265,6 +265,26 @@ class AdmissionTest {
     }
 
     @Test
+    void anAttemptItsDrainedWorkerHandedBackIsReattemptedAtOnceAndAnotherAttemptIsNotTouched() {
+        submit("r1", 2);
+        submit("r2", 2);
+        event(new RunStarting("acme", "r1", 1, "w1", T0));
+        event(new RunStarting("acme", "r2", 1, "w1", T0));
+        book.heartbeats.put("w1", new WorkerHeartbeat("w1", 4, List.of("r2"), T0.minusSeconds(60), T0.plusSeconds(2),
+                "host", WorkerHeartbeat.DRAINING, List.of(new WorkerHeartbeat.RunAttempt("r2", 1)), T0.plusSeconds(1),
+                List.of(new WorkerHeartbeat.RunAttempt("r1", 1), new WorkerHeartbeat.RunAttempt("r2", 7))));
+
+        AdmissionDecision decision = clock(T0.plusSeconds(3));
+
+        assertThat(decision.events()).as("well within the lease")
+                .containsExactly(new RunQueued("acme", "r1", 2, 0, T0.plusSeconds(3)));
+        assertThat(decision.directives()).containsExactly(
+                new StopRun("r1", 1, StopRun.LEASE_EXPIRED, T0.plusSeconds(3)),
+                new DispatchRun(aRunSpec("acme", "r1", 2), 2, T0.plusSeconds(3)));
+        assertThat(decision.state().active().get("r2").claimed()).isTrue();
+    }
+
+    @Test
     void aRunBeingCancelledWhoseWorkerIsLostEndsCancelled() {
         submit("r1", 3);
         event(new RunStarting("acme", "r1", 1, "w1", T0));

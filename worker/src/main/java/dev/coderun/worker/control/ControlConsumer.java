@@ -1,5 +1,7 @@
 package dev.coderun.worker.control;
 
+import dev.coderun.events.FleetDirective;
+import dev.coderun.events.Message;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.StopRun;
 import dev.coderun.events.Topics;
@@ -8,6 +10,7 @@ import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.StopCause;
+import dev.coderun.worker.fleet.DrainControl;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,7 +36,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Reads every {@link StopRun} on {@link Topics#CONTROL}: remembers the stopped attempt ({@link StoppedAttempts}, so a
- * dispatch of it delivered later is never run) and stops it if it runs here. A plain consumer without a group: every
+ * dispatch of it delivered later is never run) and stops it if it runs here. Hands every {@link FleetDirective} (drain,
+ * undrain) to {@link DrainControl}, which applies those naming this worker. A plain consumer without a group: every
  * worker reads every directive. At start it reads from {@code control.look-back} ago, so that a directive published
  * shortly before this worker started still applies, and it starts before the worker takes runs and waits (bounded)
  * until it has read what was there; it stops after the last run ended.
@@ -53,16 +57,19 @@ class ControlConsumer implements SmartLifecycle {
     private final WorkerProperties properties;
     private final StoppedAttempts stoppedAttempts;
     private final ActiveRuns activeRuns;
+    private final DrainControl drainControl;
     private final Clock clock;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile boolean running;
     private volatile Consumer<String, byte[]> consumer;
     private Thread pollThread;
 
-    ControlConsumer(WorkerProperties properties, StoppedAttempts stoppedAttempts, ActiveRuns activeRuns, Clock clock) {
+    ControlConsumer(WorkerProperties properties, StoppedAttempts stoppedAttempts, ActiveRuns activeRuns,
+            DrainControl drainControl, Clock clock) {
         this.properties = properties;
         this.stoppedAttempts = stoppedAttempts;
         this.activeRuns = activeRuns;
+        this.drainControl = drainControl;
         this.clock = clock;
     }
 
@@ -161,9 +168,14 @@ class ControlConsumer implements SmartLifecycle {
     private void apply(ConsumerRecord<String, byte[]> record) {
         StopRun stop;
         try {
-            if (record.value() == null || !(MessageSerde.fromBytes(record.value()) instanceof StopRun directive)) {
-                log.warn("skipping control record {}-{}@{}: not a StopRun", record.topic(), record.partition(),
-                        record.offset());
+            Message message = record.value() == null ? null : MessageSerde.fromBytes(record.value());
+            if (message instanceof FleetDirective directive) {
+                drainControl.apply(directive);
+                return;
+            }
+            if (!(message instanceof StopRun directive)) {
+                log.warn("skipping control record {}-{}@{}: not a StopRun or fleet directive", record.topic(),
+                        record.partition(), record.offset());
                 return;
             }
             stop = directive;

@@ -10,6 +10,7 @@ import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.RunLifecycle;
 import dev.coderun.worker.execution.StopCause;
+import dev.coderun.worker.fleet.DrainControl;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,6 +60,10 @@ import org.springframework.stereotype.Component;
  * <p>While every slot stays busy longer than {@code leave-group-when-full-after}, the worker leaves the share group:
  * the share group's assignor may give a partition to this member alone, and a member that does not poll would leave
  * that partition's dispatches waiting behind its longest run. It rejoins when a slot frees.
+ *
+ * <p>While the worker is drained or draining ({@link DrainControl}) it polls nothing and leaves the share group at
+ * once: every record a poll acquired was acknowledged before the next poll, so it holds none, and the group's other
+ * members take the dispatch partitions. It rejoins when undrained.
  */
 @Component
 class DispatchConsumer implements SmartLifecycle {
@@ -84,6 +89,7 @@ class DispatchConsumer implements SmartLifecycle {
     private final ActiveRuns activeRuns;
     private final StoppedAttempts stoppedAttempts;
     private final RunLifecycle lifecycle;
+    private final DrainControl drainControl;
     private final Clock clock;
     private final ExecutorService runs =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("run-", 0).factory());
@@ -95,11 +101,13 @@ class DispatchConsumer implements SmartLifecycle {
             ActiveRuns activeRuns,
             StoppedAttempts stoppedAttempts,
             RunLifecycle lifecycle,
+            DrainControl drainControl,
             Clock clock) {
         this.properties = properties;
         this.activeRuns = activeRuns;
         this.stoppedAttempts = stoppedAttempts;
         this.lifecycle = lifecycle;
+        this.drainControl = drainControl;
         this.clock = clock;
     }
 
@@ -166,6 +174,16 @@ class DispatchConsumer implements SmartLifecycle {
         boolean subscribed = false;
         long fullSince = 0;
         while (running) {
+            if (!drainControl.takesWork()) {
+                if (subscribed) {
+                    consumer.unsubscribe();
+                    subscribed = false;
+                    log.info("draining: takes no dispatch and left the share group until undrained");
+                }
+                fullSince = 0;
+                drainControl.awaitTakesWork(pollTimeout);
+                continue;
+            }
             if (!activeRuns.awaitFree(pollTimeout)) {
                 long now = System.nanoTime();
                 fullSince = fullSince == 0 ? now : fullSince;

@@ -110,6 +110,16 @@ public final class ActiveRuns {
         return stopped;
     }
 
+    /** How many slots run attempts hold. */
+    public synchronized int busy() {
+        return active.size();
+    }
+
+    /** The attempts holding a slot, in the order they took it. */
+    public synchronized List<ClaimedRun> claimed() {
+        return List.copyOf(active.values());
+    }
+
     /** The ids of the runs holding a slot, in the order they took it. */
     public synchronized List<String> runIds() {
         List<String> ids = new ArrayList<>(active.size());

@@ -46,7 +46,8 @@ record RunOutcome(RunStatus status, Integer exitCode, Long durationMs, String te
     static RunOutcome stopped(StopCause cause, Long durationMs) {
         return switch (cause) {
             case CANCELLED -> new RunOutcome(RunStatus.CANCELLED, null, durationMs, CANCELLED, null);
-            case LEASE_EXPIRED, FENCED -> throw new IllegalArgumentException(cause + " attempts are not reported");
+            case LEASE_EXPIRED, FENCED, HANDED_BACK ->
+                    throw new IllegalArgumentException(cause + " attempts are not reported");
             case SHUTDOWN -> errored(WORKER_SHUTDOWN, "the worker shut down while the run ran", durationMs);
         };
     }

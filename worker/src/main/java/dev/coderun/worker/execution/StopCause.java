@@ -15,6 +15,12 @@ public enum StopCause {
      * once no heartbeat has listed it for the lease timeout, and runs it again while its {@code max_attempts} allow.
      */
     FENCED(false),
+    /**
+     * The worker was drained and the drain's deadline passed with the attempt still running: handed back to the
+     * scheduler. Killed and not reported, as {@link #FENCED}; the heartbeats list it as handed back, and the scheduler
+     * gives it up and runs it again while its {@code max_attempts} allow (else it ends ERRORED {@code worker_lost}).
+     */
+    HANDED_BACK(false),
     /** The worker shuts down and the shutdown grace has passed. */
     SHUTDOWN(true);
 

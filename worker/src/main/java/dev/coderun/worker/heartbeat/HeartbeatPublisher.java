@@ -7,6 +7,10 @@ import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.StopCause;
+import dev.coderun.worker.fleet.Drain;
+import dev.coderun.worker.fleet.DrainControl;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,11 +26,12 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes this worker's {@link WorkerHeartbeat} (key = worker id) every {@code heartbeat-interval}: its slots, the runs
- * holding them and when this worker started. The scheduler leases each run attempt to the worker that published its
- * {@code RunStarting} and gives the attempt up as lost when that worker's heartbeats stop for its lease timeout, or
- * carry a {@code startedAt} later than the {@code RunStarting} (the worker restarted). It starts before the worker takes
- * runs, so the first heartbeat goes out first, and stops after the last run ended, with a final heartbeat.
+ * Publishes this worker's {@link WorkerHeartbeat} (key = worker id) every {@code heartbeat-interval}: its slots, the
+ * run attempts holding them, when this worker started, its host and its drain state ({@link DrainControl}). The
+ * scheduler leases each run attempt to the worker that published its {@code RunStarting} and gives the attempt up as
+ * lost when that worker's heartbeats stop for its lease timeout, or carry a {@code startedAt} later than the
+ * {@code RunStarting} (the worker restarted). It starts before the worker takes runs, so the first heartbeat goes out
+ * first, and stops after the last run ended, with a final heartbeat.
  *
  * <p>It also fences the worker ({@link Fence}): while no heartbeat was acknowledged by Kafka for {@code fence-after},
  * every run this worker holds is killed, unreported: the scheduler's lease settles those attempts.
@@ -41,6 +46,8 @@ class HeartbeatPublisher implements SmartLifecycle {
 
     private final WorkerProperties properties;
     private final ActiveRuns activeRuns;
+    private final DrainControl drainControl;
+    private final String host;
     private final Producer<String, byte[]> producer;
     private final Clock clock;
     /** When this worker started: captured once, before it can claim a run. */
@@ -50,9 +57,15 @@ class HeartbeatPublisher implements SmartLifecycle {
     private ScheduledExecutorService timer;
 
     HeartbeatPublisher(
-            WorkerProperties properties, ActiveRuns activeRuns, Producer<String, byte[]> producer, Clock clock) {
+            WorkerProperties properties,
+            ActiveRuns activeRuns,
+            DrainControl drainControl,
+            Producer<String, byte[]> producer,
+            Clock clock) {
         this.properties = properties;
         this.activeRuns = activeRuns;
+        this.drainControl = drainControl;
+        this.host = hostName();
         this.producer = producer;
         this.clock = clock;
         this.startedAt = clock.instant();
@@ -88,8 +101,20 @@ class HeartbeatPublisher implements SmartLifecycle {
 
     private void beat() {
         try {
+            // The drain state first: a worker that reads drained holds no run, so the runs are read after it.
+            Drain drain = drainControl.state();
+            List<ClaimedRun> claimed = activeRuns.claimed();
             WorkerHeartbeat heartbeat = new WorkerHeartbeat(
-                    properties.id(), activeRuns.slots(), activeRuns.runIds(), startedAt, clock.instant());
+                    properties.id(),
+                    activeRuns.slots(),
+                    claimed.stream().map(ClaimedRun::runId).toList(),
+                    startedAt,
+                    clock.instant(),
+                    host,
+                    drain.mode().wire(),
+                    claimed.stream().map(run -> new WorkerHeartbeat.RunAttempt(run.runId(), run.attempt())).toList(),
+                    drain.deadline(),
+                    drainControl.handedBack());
             producer.send(
                     new ProducerRecord<>(Topics.HEARTBEATS, heartbeat.workerId(), MessageSerde.toBytes(heartbeat)),
                     (metadata, failure) -> {
@@ -102,6 +127,14 @@ class HeartbeatPublisher implements SmartLifecycle {
         } catch (RuntimeException e) {
             // A failed beat must not cancel the schedule: the next one may get through.
             log.warn("publishing a heartbeat failed", e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return System.getenv().getOrDefault("HOSTNAME", null);
         }
     }
 
