@@ -64,6 +64,8 @@ final class Stack {
     private final Map<String, Integer> launches = new HashMap<>();
     /** Ports of gateways started next to the main one ({@link #startAnotherGateway}), by service name. */
     private final Map<String, Integer> gatewayPorts = new HashMap<>();
+    /** Management ports (health, /actuator/prometheus) of the scheduler and worker, by service name. */
+    private final Map<String, Integer> managementPorts = new HashMap<>();
     /** Settings those gateways are started with on top of the main one's, by service name. */
     private final Map<String, List<String>> gatewayArguments = new HashMap<>();
 
@@ -181,6 +183,16 @@ final class Stack {
         return SecretKeyRing.of(secretsKeys, secretsCurrentKey);
     }
 
+    /**
+     * The base URL of a service's management endpoints ({@code /actuator/health/...}, {@code /actuator/prometheus}):
+     * the gateway's own port for a gateway, a port of its own for the scheduler and the worker.
+     */
+    String managementUrl(String service) {
+        int port = service.startsWith("gateway")
+                ? gatewayPorts.getOrDefault(service, gatewayPort) : managementPorts.get(service);
+        return "http://127.0.0.1:" + port;
+    }
+
     /** Where every service's log is written (one file per launch). */
     Path logDirectory() {
         return logs;
@@ -255,6 +267,14 @@ final class Stack {
         builder.environment().put("CODERUN_DB_NAME", database);
         builder.environment().put(
                 "CODERUN_GATEWAY_PORT", String.valueOf(gatewayPorts.getOrDefault(service, gatewayPort)));
+        // A port of its own per scheduler and worker, kept across restarts; the defaults may be taken on this machine.
+        for (String managed : List.of("scheduler", "worker")) {
+            if (!managementPorts.containsKey(managed)) {
+                managementPorts.put(managed, freePort());
+            }
+        }
+        builder.environment().put("CODERUN_SCHEDULER_MANAGEMENT_PORT", managementPorts.get("scheduler").toString());
+        builder.environment().put("CODERUN_WORKER_MANAGEMENT_PORT", managementPorts.get("worker").toString());
         services.put(service, builder.start());
     }
 

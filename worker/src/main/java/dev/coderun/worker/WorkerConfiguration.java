@@ -1,6 +1,7 @@
 package dev.coderun.worker;
 
 import dev.coderun.events.SecretKeyRing;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -45,5 +46,11 @@ class WorkerConfiguration {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, LINGER_MS));
         return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** The producer's client metrics ({@code kafka.producer.*}) on the worker's meter registry. */
+    @Bean(destroyMethod = "close")
+    KafkaClientMetrics kafkaProducerMetrics(Producer<String, byte[]> kafkaProducer) {
+        return new KafkaClientMetrics(kafkaProducer);
     }
 }

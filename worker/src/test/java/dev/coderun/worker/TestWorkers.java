@@ -39,7 +39,9 @@ public final class TestWorkers implements AutoCloseable {
                 "--coderun.worker.bootstrap-servers=" + bootstrapServers,
                 "--coderun.worker.heartbeat-interval=500ms",
                 "--coderun.worker.dispatch.poll-timeout=200ms",
-                "--coderun.secrets.keys=it:" + SECRET_KEY));
+                "--coderun.secrets.keys=it:" + SECRET_KEY,
+                // Several workers run in this JVM: each management server on a free port.
+                "--server.port=0"));
         args.addAll(List.of(settings));
         running.add(new SpringApplicationBuilder(WorkerApplication.class).run(args.toArray(String[]::new)));
         return id;

@@ -6,8 +6,11 @@ import dev.coderun.events.OutputChunk;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.DatabaseUnavailable;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.dao.QueryTimeoutException;
@@ -30,21 +33,35 @@ class RunProjector {
     private final PostgresRunProjection projection;
     private final ProjectorProperties properties;
 
-    RunProjector(PostgresRunProjection projection, ProjectorProperties properties) {
+    private final Timer eventsLag;
+    private final Timer outputLag;
+
+    RunProjector(PostgresRunProjection projection, ProjectorProperties properties, MeterRegistry meters) {
         this.projection = projection;
         this.properties = properties;
+        this.eventsLag = lagTimer(meters, "events");
+        this.outputLag = lagTimer(meters, "output");
+    }
+
+    /** From a record's timestamp (its producer's clock when it was sent) to its row written: the read model's lag. */
+    private static Timer lagTimer(MeterRegistry meters, String topic) {
+        return Timer.builder("coderun.projector.lag")
+                .description("time from an event or output chunk being published to its row being written")
+                .tag("topic", topic)
+                .publishPercentileHistogram()
+                .register(meters);
     }
 
     @KafkaListener(id = "run-events-projector", groupId = "coderun-projector", topics = Topics.EVENTS,
             concurrency = "2", batch = "true")
     void onEvents(List<ConsumerRecord<String, byte[]>> records) {
-        project(records, RunEvent.class, projection::applyAll, projection::apply);
+        project(records, RunEvent.class, projection::applyAll, projection::apply, eventsLag);
     }
 
     @KafkaListener(id = "run-output-projector", groupId = "coderun-projector", topics = Topics.OUTPUT,
             concurrency = "2", batch = "true")
     void onOutput(List<ConsumerRecord<String, byte[]>> records) {
-        project(records, OutputChunk.class, projection::storeAll, projection::store);
+        project(records, OutputChunk.class, projection::storeAll, projection::store, outputLag);
     }
 
     /**
@@ -52,7 +69,7 @@ class RunProjector {
      * (tombstones are skipped).
      */
     private <T extends Message> void project(List<ConsumerRecord<String, byte[]>> records, Class<T> type,
-            Function<List<T>, Mono<Void>> all, Function<T, Mono<Void>> one) {
+            Function<List<T>, Mono<Void>> all, Function<T, Mono<Void>> one, Timer lag) {
         List<T> messages = new ArrayList<>();
         List<ConsumerRecord<String, byte[]>> sources = new ArrayList<>();
         BatchListenerFailedException unreadable = null;
@@ -70,6 +87,7 @@ class RunProjector {
         }
         try {
             write(all.apply(messages));
+            written(sources, lag);
         } catch (RuntimeException failure) {
             if (sources.isEmpty()) {
                 throw failure;
@@ -81,6 +99,7 @@ class RunProjector {
             for (int i = 0; i < messages.size(); i++) {
                 try {
                     write(one.apply(messages.get(i)));
+                    written(sources.subList(i, i + 1), lag);
                 } catch (RuntimeException atFault) {
                     throw new BatchListenerFailedException(atFault.getMessage(), atFault, sources.get(i));
                 }
@@ -90,6 +109,13 @@ class RunProjector {
             throw unreadable;
         }
     }
+    private static void written(List<ConsumerRecord<String, byte[]>> records, Timer lag) {
+        long now = System.currentTimeMillis();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            lag.record(Math.max(0, now - record.timestamp()), TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Waits for the write; one that takes too long counts as the read model being unavailable. */
     private void write(Mono<Void> write) {
         write.timeout(properties.writeTimeout(), Mono.error(() -> new QueryTimeoutException(

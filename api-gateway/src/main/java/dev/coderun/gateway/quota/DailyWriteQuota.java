@@ -1,6 +1,8 @@
 package dev.coderun.gateway.quota;
 
 import dev.coderun.gateway.api.ApiException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,11 +24,15 @@ public class DailyWriteQuota {
     private final PostgresDailyWrites counts;
     private final QuotaProperties properties;
     private final Clock clock;
+    private final Counter rejections;
 
-    DailyWriteQuota(PostgresDailyWrites counts, QuotaProperties properties, Clock clock) {
+    DailyWriteQuota(PostgresDailyWrites counts, QuotaProperties properties, Clock clock, MeterRegistry meters) {
         this.counts = counts;
         this.properties = properties;
         this.clock = clock;
+        this.rejections = Counter.builder("coderun.quota.rejections")
+                .description("writes refused quota_exceeded: runs submitted and runtime changes over the daily quota")
+                .register(meters);
     }
 
     /**
@@ -57,7 +63,9 @@ public class DailyWriteQuota {
             return Mono.just(new Grant(handle, day, 0, untilReset));
         }
         return counts.reserve(handle, day, count, properties.dailyWrites())
-                .map(reserved -> new Grant(handle, day, Math.toIntExact(reserved.granted()), untilReset));
+                .map(reserved -> new Grant(handle, day, Math.toIntExact(reserved.granted()), untilReset))
+                // Every write not granted is refused quota_exceeded by the caller.
+                .doOnNext(grant -> rejections.increment(count - grant.granted()));
     }
 
     /** Gives back {@code count} writes of {@code grant} that did not happen. */

@@ -1,5 +1,6 @@
 package dev.coderun.gateway.ratelimit;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.flyway.autoconfigure.FlywayConnectionDetails;
@@ -23,8 +24,8 @@ class RateLimitConfiguration {
     }
 
     @Bean
-    RateLimiting rateLimiting(PostgresRateLimiter limiter) {
-        return new RateLimiting(limiter);
+    RateLimiting rateLimiting(PostgresRateLimiter limiter, MeterRegistry meters) {
+        return new RateLimiting(limiter, meters);
     }
 
     @Bean

@@ -2,6 +2,7 @@ package dev.coderun.gateway.ratelimit;
 
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.auth.Caller;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.core.annotation.Order;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -20,9 +21,11 @@ import reactor.core.publisher.Mono;
 class RateLimiting implements WebFilter {
 
     private final PostgresRateLimiter limiter;
+    private final MeterRegistry meters;
 
-    RateLimiting(PostgresRateLimiter limiter) {
+    RateLimiting(PostgresRateLimiter limiter, MeterRegistry meters) {
         this.limiter = limiter;
+        this.meters = meters;
     }
 
     @Override
@@ -37,6 +40,8 @@ class RateLimiting implements WebFilter {
                 .flatMap(verdict -> {
                     verdict.budget().writeTo(exchange.getResponse().getHeaders());
                     if (!verdict.allowed()) {
+                        // One series per route class (a handful), never per token.
+                        meters.counter("coderun.ratelimit.rejections", "route_class", routeClass.key()).increment();
                         return Mono.error(ApiException.rateLimited("too many " + routeClass.key()
                                 + " requests for this token; retry after Retry-After seconds", verdict.retryAfter()));
                     }

@@ -11,18 +11,19 @@ import dev.coderun.gateway.quota.DailyWriteQuota;
 import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
 import dev.coderun.gateway.runtimes.RuntimeRecord;
 import dev.coderun.gateway.runtimes.RuntimeValidator;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.Collections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -51,6 +52,7 @@ public class RunSubmissions {
 
     private static final Logger log = LoggerFactory.getLogger(RunSubmissions.class);
     private static final Duration HOLDER_POLL = Duration.ofMillis(25);
+    private static final String SUBMISSIONS = "coderun.submissions";
 
     private final PostgresRuntimeRepository runtimes;
     private final PostgresRunRepository runs;
@@ -63,6 +65,7 @@ public class RunSubmissions {
     private final SecretKeyRing keyRing;
     private final DailyWriteQuota quota;
     private final Clock clock = Clock.systemUTC();
+    private final MeterRegistry meters;
 
     RunSubmissions(
             PostgresRuntimeRepository runtimes,
@@ -73,7 +76,9 @@ public class RunSubmissions {
             RequestLimits limits,
             SubmitProperties grouping,
             SecretKeyRing keyRing,
-            DailyWriteQuota quota) {
+            DailyWriteQuota quota,
+            MeterRegistry meters) {
+        this.meters = meters;
         this.keyRing = keyRing;
         this.runtimes = runtimes;
         this.runs = runs;
@@ -128,6 +133,8 @@ public class RunSubmissions {
                     return waiting.step().asMono();
                 })
                 .flatMap(step -> finish(handle, step))
+                .doOnNext(this::count)
+                .doOnError(e -> countFailed(e, 1))
                 .map(outcome -> switch (outcome) {
                     case Outcome.Accepted accepted -> accepted;
                     case Outcome.Refused refused -> throw refused.error();
@@ -170,7 +177,27 @@ public class RunSubmissions {
      */
     public Mono<List<Outcome>> submitAll(String handle, Caller caller, List<Item> items) {
         return steps(handle, Collections.nCopies(items.size(), caller), items)
-                .flatMap(steps -> Flux.fromIterable(steps).flatMapSequential(step -> finish(handle, step)).collectList());
+                .flatMap(steps -> Flux.fromIterable(steps).flatMapSequential(step -> finish(handle, step)).collectList())
+                .doOnNext(outcomes -> outcomes.forEach(this::count))
+                .doOnError(e -> countFailed(e, items.size()));
+    }
+
+    /**
+     * Counts a submitted item by outcome ({@code coderun.submissions}): {@code accepted}, {@code replayed} (an
+     * idempotency key's earlier run), or the error code it was refused with, a small fixed set.
+     */
+    private void count(Outcome outcome) {
+        String tag = switch (outcome) {
+            case Outcome.Accepted accepted -> accepted.replayed() ? "replayed" : "accepted";
+            case Outcome.Refused refused -> refused.error().code();
+        };
+        meters.counter(SUBMISSIONS, "outcome", tag).increment();
+    }
+
+    /** Counts {@code items} submitted items that failed together, before any had an outcome. */
+    private void countFailed(Throwable error, int items) {
+        String tag = error instanceof ApiException api ? api.code() : "internal";
+        meters.counter(SUBMISSIONS, "outcome", tag).increment(items);
     }
 
     /**

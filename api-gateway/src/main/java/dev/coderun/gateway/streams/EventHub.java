@@ -6,6 +6,9 @@ import dev.coderun.events.OutputChunk;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +41,7 @@ import org.springframework.stereotype.Component;
  * dropped. Records it cannot decode are skipped (the projector dead-letters them).
  */
 @Component
-public class EventHub implements SmartLifecycle {
+public class EventHub implements SmartLifecycle, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(EventHub.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
@@ -117,6 +120,14 @@ public class EventHub implements SmartLifecycle {
         if (!ready) {
             throw ApiException.upstreamUnavailable("the event stream is not connected to Kafka yet; retry shortly");
         }
+    }
+
+    /** Publishes {@link #subscribers()} as the gauge {@code coderun.sse.subscribers}. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("coderun.sse.subscribers", this, EventHub::subscribers)
+                .description("event streams (SSE) open on this gateway")
+                .register(registry);
     }
 
     /** How many subscribers are registered, over all indexes. */

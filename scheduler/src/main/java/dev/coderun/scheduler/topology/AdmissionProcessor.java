@@ -52,13 +52,15 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     private final Admission admission;
     private final Clock clock;
     private final Duration leaseCheckInterval;
+    private final SchedulerMetrics metrics;
     private ProcessorContext<String, Object> context;
     private SchedulerStores stores;
 
-    AdmissionProcessor(Admission admission, Clock clock, Duration leaseCheckInterval) {
+    AdmissionProcessor(Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics) {
         this.admission = admission;
         this.clock = clock;
         this.leaseCheckInterval = leaseCheckInterval;
+        this.metrics = metrics;
     }
 
     @Override
@@ -109,13 +111,17 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
 
     private void checkLeases(long now) {
         List<KeyValue<String, HandleState>> claimed = new ArrayList<>();
+        // The same pass over the task's handles counts their load for the gauges.
+        HandleLoad.Tally load = new HandleLoad.Tally(metrics.busiestHandles());
         try (KeyValueIterator<String, HandleState> all = stores.handles().all()) {
             all.forEachRemaining(entry -> {
+                load.add(entry.key, entry.value.active().size(), entry.value.queued());
                 if (entry.value.active().values().stream().anyMatch(ActiveRun::claimed)) {
                     claimed.add(entry);
                 }
             });
         }
+        metrics.taskLoad(context.taskId().toString(), load.load());
         for (KeyValue<String, HandleState> entry : claimed) {
             try {
                 AdmissionDecision decision = admission.onClock(
@@ -165,6 +171,14 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
                 }
             };
             context.forward(new Record<>(directive.runId(), directive, timestamp), sink);
+        }
+        metrics.applied(decision, clock.instant());
+    }
+
+    @Override
+    public void close() {
+        if (context != null) {
+            metrics.taskClosed(context.taskId().toString());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.coderun.events.Topics;
 import dev.coderun.scheduler.SchedulerProperties;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionPolicy;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
@@ -17,6 +18,7 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -27,18 +29,29 @@ class SchedulerStreams implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(SchedulerStreams.class);
 
     private final SchedulerProperties properties;
+    private final SchedulerMetrics metrics;
     private volatile KafkaStreams streams;
+    private volatile KafkaStreamsMetrics clientMetrics;
 
     SchedulerStreams(SchedulerProperties properties) {
+        this(properties, SchedulerMetrics.detached());
+    }
+
+    @Autowired
+    SchedulerStreams(SchedulerProperties properties, SchedulerMetrics metrics) {
         this.properties = properties;
+        this.metrics = metrics;
     }
 
     @Override
     public void start() {
         Admission admission = new Admission(new AdmissionPolicy(
                 properties.maxActiveRunsPerHandle(), properties.maxQueuedRunsPerHandle(), properties.leaseTimeout()));
-        streams = new KafkaStreams(
-                SchedulerTopology.build(admission, Clock.systemUTC(), properties.leaseCheckInterval()), config());
+        streams = new KafkaStreams(SchedulerTopology.build(
+                admission, Clock.systemUTC(), properties.leaseCheckInterval(), metrics), config());
+        // The streams' own client metrics (kafka.stream.*, and its consumers' records-lag-max among kafka.consumer.*).
+        clientMetrics = new KafkaStreamsMetrics(streams);
+        clientMetrics.bindTo(metrics.registry());
         streams.setUncaughtExceptionHandler(e -> {
             log.error("scheduler stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -78,6 +91,9 @@ class SchedulerStreams implements SmartLifecycle {
     @Override
     public void stop() {
         KafkaStreams running = streams;
+        if (clientMetrics != null) {
+            clientMetrics.close();
+        }
         if (running != null) {
             // Leave the group on the way out: otherwise a restarted scheduler waits out this member's session timeout
             // (45 s) before it gets its partitions back, and no run is admitted meanwhile.

@@ -45,6 +45,12 @@ public final class SchedulerTopology {
     private SchedulerTopology() {}
 
     public static Topology build(Admission admission, Clock clock, Duration leaseCheckInterval) {
+        return build(admission, clock, leaseCheckInterval, SchedulerMetrics.detached());
+    }
+
+    /** The topology, counting what it applies in {@code metrics}. */
+    public static Topology build(
+            Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics) {
         Serde<Message> messages = Serdes.serdeFrom(new KafkaMessageSerializer(), new KafkaMessageDeserializer());
         Serde<String> keys = Serdes.String();
         Inbound.Reader inbound = new Inbound.Reader();
@@ -53,7 +59,7 @@ public final class SchedulerTopology {
         topology.addSource("commands", keys.deserializer(), inbound, Topics.COMMANDS);
         topology.addSource("events", keys.deserializer(), inbound, Topics.EVENTS);
         topology.addProcessor("admission",
-                () -> new AdmissionProcessor(admission, clock, leaseCheckInterval), "commands", "events");
+                () -> new AdmissionProcessor(admission, clock, leaseCheckInterval, metrics), "commands", "events");
         topology.addStateStore(store(HANDLE_STORE, keys, JsonStoreSerde.of(HandleState.class)), "admission");
         topology.addStateStore(store(QUEUE_STORE, keys, Serdes.String()), "admission");
         topology.addStateStore(store(QUEUED_SEQ_STORE, keys, Serdes.Long()), "admission");

@@ -1,6 +1,9 @@
 package dev.coderun.worker.execution;
 
 import dev.coderun.worker.WorkerProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,7 +26,7 @@ import org.springframework.stereotype.Component;
  * Thread-safe.
  */
 @Component
-public final class ActiveRuns {
+public final class ActiveRuns implements MeterBinder {
 
     private final int slots;
     private final Map<Attempt, ClaimedRun> active = new LinkedHashMap<>();
@@ -41,6 +44,15 @@ public final class ActiveRuns {
 
     public int slots() {
         return slots;
+    }
+
+    /** Publishes the slots as {@code coderun.worker.slots}, tagged {@code state} {@code free} or {@code busy}. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("coderun.worker.slots", this, ActiveRuns::free).tag("state", "free")
+                .description("this worker's run slots, free or held by a run attempt").register(registry);
+        Gauge.builder("coderun.worker.slots", this, runs -> runs.slots - runs.free()).tag("state", "busy")
+                .description("this worker's run slots, free or held by a run attempt").register(registry);
     }
 
     public synchronized int free() {

@@ -17,6 +17,9 @@ import dev.coderun.worker.sandbox.ContainerObserver;
 import dev.coderun.worker.sandbox.ContainerSpec;
 import dev.coderun.worker.sandbox.ImageUnavailableException;
 import dev.coderun.worker.sandbox.SandboxPolicy;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +55,9 @@ public final class RunLifecycle implements DisposableBean {
     private final KafkaRunPublisher publisher;
     private final SecretKeyRing keyRing;
     private final Clock clock;
+    private final MeterRegistry meters;
+    private final Timer dispatchLatency;
+    private final Timer containerStart;
     /** Cuts pending output of every running run into chunks on a short interval, so it can be watched live. */
     private final ScheduledExecutorService flusher =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("output-flush").daemon().factory());
@@ -62,7 +68,17 @@ public final class RunLifecycle implements DisposableBean {
             ContainerLauncher launcher,
             KafkaRunPublisher publisher,
             SecretKeyRing keyRing,
-            Clock clock) {
+            Clock clock,
+            MeterRegistry meters) {
+        this.meters = meters;
+        this.dispatchLatency = Timer.builder("coderun.worker.dispatch.latency")
+                .description("from the scheduler dispatching a run attempt to this worker taking it")
+                .publishPercentileHistogram()
+                .register(meters);
+        this.containerStart = Timer.builder("coderun.worker.container.start")
+                .description("from taking a run attempt to its process running in its container (warm or cold)")
+                .publishPercentileHistogram()
+                .register(meters);
         this.keyRing = keyRing;
         this.workerId = properties.id();
         this.outputSettings = properties.output();
@@ -93,6 +109,8 @@ public final class RunLifecycle implements DisposableBean {
 
     private void run(DispatchRun dispatch, ClaimedRun claim) {
         RunSpec spec = dispatch.spec();
+        // The scheduler's clock against this one's: skew between hosts shifts it, and a negative span counts 0.
+        dispatchLatency.record(Math.max(0, clock.millis() - dispatch.at().toEpochMilli()), TimeUnit.MILLISECONDS);
         publisher.event(new RunStarting(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()));
         OutputPump pump = new OutputPump(
                 new OutputCapture(spec.handle(), spec.runId(), dispatch.attempt(), spec.maxOutputBytes(),
@@ -190,6 +208,7 @@ public final class RunLifecycle implements DisposableBean {
         private final OutputPump pump;
         private final ScheduledFuture<?> flushing;
         private volatile Long startedNanos;
+        private final long takenNanos = System.nanoTime();
         /** Read and written on the run's thread only. */
         private boolean reported;
 
@@ -203,6 +222,7 @@ public final class RunLifecycle implements DisposableBean {
         @Override
         public void started() {
             startedNanos = System.nanoTime();
+            containerStart.record(startedNanos - takenNanos, TimeUnit.NANOSECONDS);
             RunSpec spec = dispatch.spec();
             publisher.event(new RunStarted(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()));
         }
@@ -264,6 +284,7 @@ public final class RunLifecycle implements DisposableBean {
         try {
             // The slot is released after this returns: a heartbeat never drops a run whose end is not durable.
             publisher.event(finished).get();
+            measure(finished);
             log.info("run finished: {} exit_code={} duration_ms={} reason={}", outcome.status(), outcome.exitCode(),
                     outcome.durationMs(), outcome.terminationReason());
         } catch (ExecutionException e) {
@@ -272,6 +293,34 @@ public final class RunLifecycle implements DisposableBean {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * {@code coderun.worker.runs} by terminal status, {@code coderun.runs.duration} (the process's wall time, for runs
+     * whose process ran) by terminal status, and {@code coderun.runs.output} bytes by stream. Statuses are the few
+     * terminal ones, so the tags stay bounded.
+     */
+    private void measure(RunFinished finished) {
+        String status = finished.status().name();
+        meters.counter("coderun.worker.runs", "status", status).increment();
+        if (finished.durationMs() != null) {
+            Timer.builder("coderun.runs.duration")
+                    .description("wall time of a run's process, by terminal status")
+                    .tag("status", status)
+                    .publishPercentileHistogram()
+                    .register(meters)
+                    .record(finished.durationMs(), TimeUnit.MILLISECONDS);
+        }
+        outputBytes("stdout").record(finished.output().stdoutBytes());
+        outputBytes("stderr").record(finished.output().stderrBytes());
+    }
+
+    private DistributionSummary outputBytes(String stream) {
+        return DistributionSummary.builder("coderun.runs.output")
+                .description("bytes a run's process wrote, retained or not, by stream")
+                .baseUnit("bytes")
+                .tag("stream", stream)
+                .register(meters);
     }
 
     /** The sandbox policy refused the run's runtime; the reason names no secret. */

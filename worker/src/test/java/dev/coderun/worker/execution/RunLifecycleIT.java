@@ -1,9 +1,5 @@
 package dev.coderun.worker.execution;
 
-import static dev.coderun.worker.LocalRegistry.aBusyboxRun;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -19,6 +15,7 @@ import dev.coderun.worker.TestWorkers;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.sandbox.ContainerLauncher;
 import dev.coderun.worker.sandbox.SandboxPolicy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.URI;
@@ -40,6 +37,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import static dev.coderun.worker.LocalRegistry.aBusyboxRun;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * One run through {@link RunLifecycle} on the local Docker engine, publishing to the shared test broker: its end is
@@ -75,7 +75,8 @@ class RunLifecycleIT {
         launcher = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1));
         lifecycle = new RunLifecycle(properties, new SandboxPolicy("65534:65534", 16L * 1024 * 1024), launcher,
                 new KafkaRunPublisher(watchingRunFinished(producer)),
-                SecretKeyRing.of("it:" + SecretKeyRing.newKey(), null), Clock.systemUTC());
+                SecretKeyRing.of("it:" + SecretKeyRing.newKey(), null), Clock.systemUTC(),
+                new SimpleMeterRegistry());
     }
 
     @AfterEach

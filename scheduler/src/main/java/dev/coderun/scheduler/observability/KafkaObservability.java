@@ -1,0 +1,45 @@
+package dev.coderun.scheduler.observability;
+
+import dev.coderun.scheduler.ObservabilityProperties;
+import dev.coderun.scheduler.SchedulerProperties;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The scheduler's view of Kafka for operators: health {@code kafka} (readiness group, application.yaml) and the lag
+ * of every coderun group ({@link GroupLag}), through one admin client of their own.
+ */
+@Configuration(proxyBeanMethods = false)
+class KafkaObservability {
+
+    @Bean(destroyMethod = "close")
+    Admin observabilityAdmin(SchedulerProperties scheduler, ObservabilityProperties properties) {
+        int timeoutMs = (int) properties.healthTimeout().toMillis();
+        return Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, scheduler.bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, "coderun-scheduler-observability",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs));
+    }
+
+    @Bean
+    CachedHealthIndicator kafkaHealthIndicator(Admin observabilityAdmin, ObservabilityProperties properties) {
+        long timeoutMs = properties.healthTimeout().toMillis();
+        return new CachedHealthIndicator("kafka", () -> {
+            int brokers = observabilityAdmin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs))
+                    .nodes().get(timeoutMs, TimeUnit.MILLISECONDS).size();
+            return Health.up().withDetail("brokers", brokers).build();
+        }, properties.healthInterval(), properties.healthTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
+    GroupLag groupLag(Admin observabilityAdmin, ObservabilityProperties properties) {
+        return new GroupLag(observabilityAdmin, properties.groupLagInterval());
+    }
+}
