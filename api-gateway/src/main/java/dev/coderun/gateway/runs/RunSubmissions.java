@@ -177,7 +177,9 @@ public class RunSubmissions {
      */
     public Mono<List<Outcome>> submitAll(String handle, Caller caller, List<Item> items) {
         return steps(handle, Collections.nCopies(items.size(), caller), items)
-                .flatMap(steps -> Flux.fromIterable(steps).flatMapSequential(step -> finish(handle, step)).collectList())
+                .flatMap(steps -> Flux.fromIterable(steps)
+                        .flatMapSequential(step -> finish(handle, step))
+                        .collectList())
                 .doOnNext(outcomes -> outcomes.forEach(this::count))
                 .doOnError(e -> countFailed(e, items.size()));
     }
