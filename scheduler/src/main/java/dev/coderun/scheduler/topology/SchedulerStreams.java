@@ -4,6 +4,8 @@ import dev.coderun.events.Topics;
 import dev.coderun.scheduler.SchedulerProperties;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionPolicy;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
@@ -17,6 +19,8 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -27,10 +31,18 @@ class SchedulerStreams implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(SchedulerStreams.class);
 
     private final SchedulerProperties properties;
+    private final RunTraces traces;
     private volatile KafkaStreams streams;
 
-    SchedulerStreams(SchedulerProperties properties) {
+    @Autowired
+    SchedulerStreams(SchedulerProperties properties, Tracer tracer, ObjectProvider<Propagator> propagator) {
+        this(properties, tracer, propagator.getIfAvailable(() -> Propagator.NOOP));
+    }
+
+    /** With tracing switched off, Boot wires a no-op {@link Tracer} and no {@link Propagator}. */
+    SchedulerStreams(SchedulerProperties properties, Tracer tracer, Propagator propagator) {
         this.properties = properties;
+        this.traces = new RunTraces(tracer, propagator);
     }
 
     @Override
@@ -38,7 +50,7 @@ class SchedulerStreams implements SmartLifecycle {
         Admission admission = new Admission(new AdmissionPolicy(
                 properties.maxActiveRunsPerHandle(), properties.maxQueuedRunsPerHandle(), properties.leaseTimeout()));
         streams = new KafkaStreams(
-                SchedulerTopology.build(admission, Clock.systemUTC(), properties.leaseCheckInterval()), config());
+                SchedulerTopology.build(admission, Clock.systemUTC(), properties.leaseCheckInterval(), traces), config());
         streams.setUncaughtExceptionHandler(e -> {
             log.error("scheduler stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

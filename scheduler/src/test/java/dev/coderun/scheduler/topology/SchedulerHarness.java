@@ -81,7 +81,8 @@ final class SchedulerHarness implements AutoCloseable {
         }
         scheduler = new SchedulerStreams(new SchedulerProperties(broker.bootstrapServers(), "coderun-scheduler",
                 stateDir, Duration.ofMillis(20), Duration.ofMillis(10), maxActive, maxQueued, 2,
-                Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofSeconds(10)));
+                Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofSeconds(10)),
+                io.micrometer.tracing.Tracer.NOOP, io.micrometer.tracing.propagation.Propagator.NOOP);
         scheduler.start();
     }
 

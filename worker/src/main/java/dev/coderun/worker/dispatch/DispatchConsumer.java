@@ -9,7 +9,9 @@ import dev.coderun.worker.control.StoppedAttempts;
 import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.RunLifecycle;
+import dev.coderun.worker.execution.RunTracing;
 import dev.coderun.worker.execution.StopCause;
+import io.micrometer.tracing.Span;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +86,7 @@ class DispatchConsumer implements SmartLifecycle {
     private final ActiveRuns activeRuns;
     private final StoppedAttempts stoppedAttempts;
     private final RunLifecycle lifecycle;
+    private final RunTracing tracing;
     private final Clock clock;
     private final ExecutorService runs =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("run-", 0).factory());
@@ -95,7 +98,9 @@ class DispatchConsumer implements SmartLifecycle {
             ActiveRuns activeRuns,
             StoppedAttempts stoppedAttempts,
             RunLifecycle lifecycle,
+            RunTracing tracing,
             Clock clock) {
+        this.tracing = tracing;
         this.properties = properties;
         this.activeRuns = activeRuns;
         this.stoppedAttempts = stoppedAttempts;
@@ -200,7 +205,8 @@ class DispatchConsumer implements SmartLifecycle {
                     Intake.decide(dispatch, stopped.isPresent(), alreadyRunning, activeRuns.free() - taken.size());
             consumer.acknowledge(record, intake.acknowledgement);
             switch (intake) {
-                case RUN -> taken.add(new Taken(record, dispatch.orElseThrow()));
+                case RUN -> taken.add(new Taken(record, dispatch.orElseThrow(), tracing.received(
+                        record.headers(), "worker dispatch", dispatch.orElseThrow().runId())));
                 case STOPPED -> log.info("run {} attempt {} is stopped ({}): acknowledged, not run",
                         dispatch.orElseThrow().runId(), dispatch.orElseThrow().attempt(), stopped.orElseThrow());
                 case ALREADY_RUNNING -> log.info("run {} attempt {} was delivered again while it runs here",
@@ -225,12 +231,15 @@ class DispatchConsumer implements SmartLifecycle {
             if (refused.isPresent()) {
                 log.warn("the broker refused taking run {} ({}); it delivers it again", run.dispatch().runId(),
                         refused.get().getClass().getSimpleName());
+                run.span().tag("outcome", "refused").end();
                 continue;
             }
             ClaimedRun claimed = activeRuns.claim(run.dispatch().runId(), run.dispatch().attempt());
             // A stop read between the intake and the claim found nothing to stop; the claim stops itself.
             stopOf(run.dispatch()).ifPresent(claimed::stop);
-            runs.execute(() -> execute(run.dispatch(), claimed));
+            // The dispatch span covers the intake (poll, acknowledgement, commit, claim); the execution is its child.
+            run.span().end();
+            runs.execute(() -> execute(run.dispatch(), claimed, run.span()));
         }
     }
 
@@ -244,9 +253,9 @@ class DispatchConsumer implements SmartLifecycle {
                         && t.dispatch().attempt() == run.attempt());
     }
 
-    private void execute(DispatchRun dispatch, ClaimedRun claimed) {
+    private void execute(DispatchRun dispatch, ClaimedRun claimed, Span dispatched) {
         try {
-            lifecycle.execute(dispatch, claimed);
+            lifecycle.execute(dispatch, claimed, dispatched);
         } finally {
             activeRuns.release(claimed);
         }
@@ -309,5 +318,5 @@ class DispatchConsumer implements SmartLifecycle {
         return new KafkaShareConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    private record Taken(ConsumerRecord<String, byte[]> record, DispatchRun dispatch) {}
+    private record Taken(ConsumerRecord<String, byte[]> record, DispatchRun dispatch, Span span) {}
 }
