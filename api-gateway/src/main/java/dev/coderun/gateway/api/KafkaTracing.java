@@ -48,28 +48,31 @@ public final class KafkaTracing {
     }
 
     /**
-     * The span of the HTTP request being handled, found through the Reactor context ({@code ctx}) the request's
-     * observation is kept in; {@link Span#NOOP} outside a traced request.
+     * The span of the HTTP request being handled: the current span, which Reactor's automatic context propagation
+     * restores from the request's context ({@code ctx}), or else the span of the observation kept in {@code ctx};
+     * {@link Span#NOOP} outside a traced request.
      */
     public Span requestSpan(ContextView ctx) {
         if (tracer == Tracer.NOOP) {
             return Span.NOOP;
         }
-        Observation observation = ctx.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
-        if (observation != null) {
-            TracingObservationHandler.TracingContext tracing =
-                    observation.getContextView().get(TracingObservationHandler.TracingContext.class);
-            if (tracing != null && tracing.getSpan() != null) {
-                return tracing.getSpan();
-            }
-        }
         Span current = tracer.currentSpan();
-        return current == null ? Span.NOOP : current;
+        if (current != null) {
+            return current;
+        }
+        Observation observation = ctx.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+        TracingObservationHandler.TracingContext tracing = observation == null ? null
+                : observation.getContextView().get(TracingObservationHandler.TracingContext.class);
+        return tracing == null || tracing.getSpan() == null ? Span.NOOP : tracing.getSpan();
     }
 
-    /** A started producer span under {@code parent} about run {@code runId}; {@link Span#NOOP} under a no-op parent. */
+    /**
+     * A started producer span under {@code parent} (which may have ended already) about run {@code runId};
+     * {@link Span#NOOP} when the parent belongs to no trace. Under an unsampled parent the span is not recorded, but
+     * its context is still written and followed downstream, so the run keeps its trace id.
+     */
     public Span producer(Span parent, String name, String runId) {
-        if (parent.isNoop()) {
+        if (untraced(parent)) {
             return Span.NOOP;
         }
         return tracer.spanBuilder().setParent(parent.context()).name(name).kind(Span.Kind.PRODUCER)
@@ -86,7 +89,7 @@ public final class KafkaTracing {
 
     /** Writes {@code span}'s context on {@code headers}; nothing for a no-op span. */
     public void inject(Span span, Headers headers) {
-        if (!span.isNoop()) {
+        if (!untraced(span)) {
             propagator.inject(span.context(), headers,
                     (carrier, key, value) -> carrier.add(key, value.getBytes(StandardCharsets.UTF_8)));
         }
@@ -94,7 +97,16 @@ public final class KafkaTracing {
 
     /** The trace id of {@code span}; null for a no-op span. */
     public static String traceId(Span span) {
-        return span.isNoop() ? null : span.context().traceId();
+        return untraced(span) ? null : span.context().traceId();
+    }
+
+    /** Whether {@code span} belongs to no trace: the no-op span (tracing off, no context to continue). */
+    public static boolean untraced(Span span) {
+        if (span == null || span == Span.NOOP) {
+            return true;
+        }
+        String traceId = span.context().traceId();
+        return traceId == null || traceId.isEmpty() || traceId.chars().allMatch(c -> c == '0');
     }
 
     /** The trace id a record's {@code traceparent} header names ({@code 00-<trace id>-<span id>-<flags>}), or null. */

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -102,7 +103,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
         if (runId != null) {
             MDC.put(RUN_ID, runId);
         }
-        try {
+        try (Tracer.SpanInScope scope = traces.inScope(span)) {
             if (span != null) {
                 span.tag(RUN_ID, runId);
             }

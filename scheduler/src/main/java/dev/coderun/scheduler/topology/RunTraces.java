@@ -52,6 +52,11 @@ final class RunTraces {
                 .name(name).kind(Span.Kind.PRODUCER).start();
     }
 
+    /** Makes {@code span} (nullable) current, so lines logged meanwhile carry its ids, until the answer is closed. */
+    Tracer.SpanInScope inScope(Span span) {
+        return span == null ? () -> {} : tracer.withSpan(span);
+    }
+
     /** The {@code traceparent} of {@code span}, to keep with the run; null without a span. */
     String traceparent(Span span) {
         if (span == null) {

@@ -52,14 +52,14 @@ public final class RunTracing {
         return propagator.extract(headers, HEADERS).name(name).kind(Span.Kind.CONSUMER).tag("run_id", runId).start();
     }
 
-    /** A started child of {@code parent}; {@link Span#NOOP} under a no-op parent. */
+    /** A started child of {@code parent} (which may have ended); {@link Span#NOOP} when the parent has no trace. */
     Span child(Span parent, String name) {
-        return parent.isNoop() ? Span.NOOP : tracer.nextSpan(parent).name(name).start();
+        return untraced(parent) ? Span.NOOP : tracer.spanBuilder().setParent(parent.context()).name(name).start();
     }
 
     /** Makes {@code span} the current one (its ids reach the log lines' MDC) until the answer is closed. */
     AutoCloseable inScope(Span span) {
-        if (span.isNoop()) {
+        if (untraced(span)) {
             return () -> {};
         }
         Tracer.SpanInScope scope = tracer.withSpan(span);
@@ -69,10 +69,19 @@ public final class RunTracing {
     /** Fresh record headers carrying {@code span}'s context; empty for a no-op span. */
     Headers headers(Span span) {
         RecordHeaders headers = new RecordHeaders();
-        if (!span.isNoop()) {
+        if (!untraced(span)) {
             propagator.inject(span.context(), headers,
                     (carrier, key, value) -> carrier.add(key, value.getBytes(StandardCharsets.UTF_8)));
         }
         return headers;
+    }
+
+    /** Whether {@code span} belongs to no trace: the no-op span (tracing off, no context to continue). */
+    static boolean untraced(Span span) {
+        if (span == null || span == Span.NOOP) {
+            return true;
+        }
+        String traceId = span.context().traceId();
+        return traceId == null || traceId.isEmpty() || traceId.chars().allMatch(c -> c == '0');
     }
 }
