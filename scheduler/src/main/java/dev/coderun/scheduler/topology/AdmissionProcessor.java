@@ -61,6 +61,8 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
 
     private static final Logger log = LoggerFactory.getLogger(AdmissionProcessor.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The MDC key and span tag naming the run a record is about. */
+    private static final String RUN_ID = "run_id";
 
     private final Admission admission;
     private final Clock clock;
@@ -124,8 +126,6 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             MDC.remove(RUN_ID);
         }
     }
-
-    private static final String RUN_ID = "run_id";
 
     private static String runIdOf(Inbound.Readable readable) {
         return switch (readable.message()) {
