@@ -61,7 +61,7 @@ public final class GatewayFixtures {
                 RUN_ID, "alice", "busybox", 3, null, "echo hi", List.of(), Map.of(), "", null, 300, 1048576, 1,
                 Map.of(),
                 status, List.of(RunRecord.Transition.pending(NOW)), status == RunStatus.PENDING ? 0 : 1, null, null,
-                null, null, null, NOW, null, null, null, NOW, "user:alice", List.of());
+                null, null, null, NOW, null, null, null, NOW, "user:alice", List.of(), null);
     }
 
     public static RunRequestBuilder aRunRequest() {

@@ -35,6 +35,13 @@ public final class Topics {
     public static final String HEADER_DLQ_REASON = "coderun.dlq.reason";
     public static final String HEADER_DLQ_SOURCE = "coderun.dlq.source";
 
+    /**
+     * The W3C trace context (<a href="https://www.w3.org/TR/trace-context/">traceparent</a>) of the span that wrote
+     * a record about a run: every service that handles the record continues the run's trace from it. Optional; a
+     * record without it starts no trace downstream.
+     */
+    public static final String HEADER_TRACEPARENT = "traceparent";
+
     /** The share group every worker joins to take dispatched runs one by one. */
     public static final String WORKER_SHARE_GROUP = "coderun-workers";
 

@@ -54,6 +54,8 @@ final class Stack {
     final String workerId = "it-worker-" + UUID.randomUUID().toString().substring(0, 8);
     volatile KraftBroker broker;
     final String database;
+    /** Receives the spans every service exports (CODERUN_ZIPKIN_ENDPOINT). */
+    final ZipkinReceiver spans;
     private final Path work;
     private final Path logs;
     private final int gatewayPort;
@@ -69,7 +71,8 @@ final class Stack {
     /** Settings those gateways are started with on top of the main one's, by service name. */
     private final Map<String, List<String>> gatewayArguments = new HashMap<>();
 
-    private Stack(Path work, Path logs, KraftBroker broker, String database, int gatewayPort) {
+    private Stack(Path work, Path logs, KraftBroker broker, String database, int gatewayPort, ZipkinReceiver spans) {
+        this.spans = spans;
         this.work = work;
         this.logs = logs;
         this.broker = broker;
@@ -103,7 +106,7 @@ final class Stack {
             stmt.execute("create database " + database);
         }
 
-        Stack stack = new Stack(work, logs, broker, database, freePort());
+        Stack stack = new Stack(work, logs, broker, database, freePort(), ZipkinReceiver.start());
         stack.launch("scheduler");
         stack.launch("worker");
         stack.launch("gateway");
@@ -265,6 +268,9 @@ final class Stack {
         builder.environment().put("CODERUN_SECRETS_KEYS", secretsKeys);
         builder.environment().put("CODERUN_SECRETS_CURRENT_KEY", secretsCurrentKey);
         builder.environment().put("CODERUN_DB_NAME", database);
+        // Every span is sampled (the default) and exported here, a few hundred milliseconds after it ends.
+        builder.environment().put("CODERUN_ZIPKIN_ENDPOINT", spans.endpoint());
+        builder.environment().put("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_SCHEDULE_DELAY", "200ms");
         builder.environment().put(
                 "CODERUN_GATEWAY_PORT", String.valueOf(gatewayPorts.getOrDefault(service, gatewayPort)));
         // A port of its own per scheduler and worker, kept across restarts; the defaults may be taken on this machine.
@@ -323,6 +329,7 @@ final class Stack {
             }
         }
         broker.close();
+        spans.close();
         try (var conn = DriverManager.getConnection(DB_URL + "postgres", DB_USER, DB_PASSWORD);
                 var stmt = conn.createStatement()) {
             stmt.execute("drop database if exists " + database + " with (force)");

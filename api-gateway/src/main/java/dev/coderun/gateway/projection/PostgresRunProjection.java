@@ -55,12 +55,21 @@ class PostgresRunProjection {
         return applyAll(List.of(event));
     }
 
+    /** {@link #apply(RunEvent)}; a run row it creates takes its trace id from {@code traceIds} (by run id). */
+    Mono<Void> apply(RunEvent event, Map<String, String> traceIds) {
+        return applyAll(List.of(event), traceIds);
+    }
+
+    Mono<Void> applyAll(List<RunEvent> events) {
+        return applyAll(events, Map.of());
+    }
+
     /**
      * Applies events in their order in one transaction. Runs are accepted first (the rows a later event of the same
      * run needs); the other events are folded against their runs' locked rows, in memory, so each that applies costs
      * one update, and their transitions are appended together.
      */
-    Mono<Void> applyAll(List<RunEvent> events) {
+    Mono<Void> applyAll(List<RunEvent> events, Map<String, String> traceIds) {
         Map<Instant, List<RunSpec>> acceptedAt = new LinkedHashMap<>();
         List<RunEvent> moves = new ArrayList<>();
         for (RunEvent event : events) {
@@ -71,7 +80,8 @@ class PostgresRunProjection {
             }
         }
         Mono<Void> accept = Flux.fromIterable(acceptedAt.entrySet())
-                .concatMap(group -> runs.insertPendingAll(group.getValue(), group.getKey()))
+                .concatMap(group -> runs.insertPendingAll(group.getValue(),
+                        group.getValue().stream().map(spec -> traceIds.get(spec.runId())).toList(), group.getKey()))
                 .then();
         Mono<Void> move = moves.isEmpty() ? Mono.empty() : lock(moves).flatMap(current -> fold(moves, current));
         return accept.then(move).as(tx::transactional);

@@ -5,12 +5,18 @@ import dev.coderun.events.MessageSerde;
 import dev.coderun.events.OutputChunk;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.Topics;
+import dev.coderun.events.RunAccepted;
 import dev.coderun.gateway.api.DatabaseUnavailable;
+import dev.coderun.gateway.api.KafkaTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.dao.QueryTimeoutException;
@@ -26,19 +32,26 @@ import reactor.core.publisher.Mono;
  * {@link PostgresRunProjection#storeAll}); when that fails for any reason but the read model being unavailable, the
  * records are applied again one by one, so the failure is pinned on the record at fault, which
  * {@link ProjectorErrorHandling} retries or dead-letters alone while the records before it stay applied.
+ *
+ * <p>Tracing ({@link KafkaTracing}): an event whose record carries a trace context is written in a span continuing
+ * it ({@code gateway project <event>}), from its poll's read to the end of the poll's write; no blocking per record.
+ * A run row the projector creates (from {@code RunAccepted}) takes its {@code trace_id} from that header.
  */
 @Component
 class RunProjector {
 
     private final PostgresRunProjection projection;
     private final ProjectorProperties properties;
-
+    private final KafkaTracing tracing;
     private final Timer eventsLag;
     private final Timer outputLag;
 
-    RunProjector(PostgresRunProjection projection, ProjectorProperties properties, MeterRegistry meters) {
+    RunProjector(
+            PostgresRunProjection projection, ProjectorProperties properties, MeterRegistry meters,
+            KafkaTracing tracing) {
         this.projection = projection;
         this.properties = properties;
+        this.tracing = tracing;
         this.eventsLag = lagTimer(meters, "events");
         this.outputLag = lagTimer(meters, "output");
     }
@@ -55,13 +68,29 @@ class RunProjector {
     @KafkaListener(id = "run-events-projector", groupId = "coderun-projector", topics = Topics.EVENTS,
             concurrency = "2", batch = "true")
     void onEvents(List<ConsumerRecord<String, byte[]>> records) {
-        project(records, RunEvent.class, projection::applyAll, projection::apply, eventsLag);
+        Map<String, String> traceIds = new HashMap<>();
+        List<Span> spans = new ArrayList<>();
+        try {
+            project(records, RunEvent.class, (event, record) -> {
+                String traceId = KafkaTracing.traceId(record.headers());
+                if (traceId == null) {
+                    return;
+                }
+                if (event instanceof RunAccepted) {
+                    traceIds.put(event.runId(), traceId);
+                }
+                spans.add(tracing.consumer(
+                        record.headers(), "gateway project " + event.getClass().getSimpleName(), event.runId()));
+            }, events -> projection.applyAll(events, traceIds), event -> projection.apply(event, traceIds), eventsLag);
+        } finally {
+            spans.forEach(Span::end);
+        }
     }
 
     @KafkaListener(id = "run-output-projector", groupId = "coderun-projector", topics = Topics.OUTPUT,
             concurrency = "2", batch = "true")
     void onOutput(List<ConsumerRecord<String, byte[]>> records) {
-        project(records, OutputChunk.class, projection::storeAll, projection::store, outputLag);
+        project(records, OutputChunk.class, (chunk, record) -> {}, projection::storeAll, projection::store, outputLag);
     }
 
     /**
@@ -69,7 +98,8 @@ class RunProjector {
      * (tombstones are skipped).
      */
     private <T extends Message> void project(List<ConsumerRecord<String, byte[]>> records, Class<T> type,
-            Function<List<T>, Mono<Void>> all, Function<T, Mono<Void>> one, Timer lag) {
+            BiConsumer<T, ConsumerRecord<String, byte[]>> read, Function<List<T>, Mono<Void>> all,
+            Function<T, Mono<Void>> one, Timer lag) {
         List<T> messages = new ArrayList<>();
         List<ConsumerRecord<String, byte[]>> sources = new ArrayList<>();
         BatchListenerFailedException unreadable = null;
@@ -78,8 +108,10 @@ class RunProjector {
                 continue;
             }
             try {
-                messages.add(read(record, type));
+                T message = read(record, type);
+                messages.add(message);
                 sources.add(record);
+                read.accept(message, record);
             } catch (UnreadableRecordException e) {
                 unreadable = new BatchListenerFailedException(e.getMessage(), e, record);
                 break;
@@ -109,6 +141,7 @@ class RunProjector {
             throw unreadable;
         }
     }
+
     private static void written(List<ConsumerRecord<String, byte[]>> records, Timer lag) {
         long now = System.currentTimeMillis();
         for (ConsumerRecord<String, byte[]> record : records) {

@@ -4,6 +4,8 @@ import dev.coderun.events.MessageSerde;
 import dev.coderun.events.RunCommand;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
+import dev.coderun.gateway.api.KafkaTracing;
+import io.micrometer.tracing.Span;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,9 +38,11 @@ class KafkaCommandPublisher {
 
     private final KafkaTemplate<String, byte[]> kafka;
     private final SendBounds bounds;
+    private final KafkaTracing tracing;
 
-    KafkaCommandPublisher(KafkaTemplate<String, byte[]> kafka) {
+    KafkaCommandPublisher(KafkaTemplate<String, byte[]> kafka, KafkaTracing tracing) {
         this.kafka = kafka;
+        this.tracing = tracing;
         this.bounds = SendBounds.of(kafka.getProducerFactory().getConfigurationProperties());
         log.info("a command is durable or refused within {} of its send starting (max.block.ms {} + delivery.timeout.ms"
                 + " {} + {})", bounds.verdict(), bounds.maxBlock(), bounds.deliveryTimeout(), SendBounds.MARGIN);
@@ -79,6 +83,14 @@ class KafkaCommandPublisher {
      * none is made, and once started only the producer's verdicts answer.
      */
     Mono<List<ApiException>> publishAll(List<? extends RunCommand> commands) {
+        return publishAll(commands, java.util.Collections.nCopies(commands.size(), Span.NOOP));
+    }
+
+    /**
+     * {@link #publishAll(List)}, command {@code i} in the started span {@code spans.get(i)}: its record carries the
+     * span's trace context, and the span ends with the producer's verdict on it.
+     */
+    Mono<List<ApiException>> publishAll(List<? extends RunCommand> commands, List<Span> spans) {
         int n = commands.size();
         AtomicReferenceArray<Object> outcomes = new AtomicReferenceArray<>(n);
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>(n);
@@ -88,8 +100,11 @@ class KafkaCommandPublisher {
             if (bytes.length > Topics.MAX_MESSAGE_BYTES) {
                 outcomes.set(i, tooLarge(command));
                 records.add(null);
+                spans.get(i).tag("outcome", "payload_too_large").end();
             } else {
-                records.add(new ProducerRecord<>(Topics.COMMANDS, command.handle(), bytes));
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.COMMANDS, command.handle(), bytes);
+                tracing.inject(spans.get(i), record.headers());
+                records.add(record);
             }
         }
         AtomicBoolean claimed = new AtomicBoolean();
@@ -111,6 +126,10 @@ class KafkaCommandPublisher {
                         }
                         pending.add(sent.handle((result, failure) -> {
                             outcomes.compareAndSet(index, null, failure == null ? DURABLE : failure);
+                            if (failure != null) {
+                                spans.get(index).error(failure);
+                            }
+                            spans.get(index).end();
                             return null;
                         }));
                     }

@@ -33,7 +33,8 @@ public class PostgresRunRepository {
     private static final String LIST_COLUMNS = """
             id, handle, runtime_key, runtime_version, name, command, args, env, cwd, timeout_seconds, max_output_bytes,
             max_attempts, labels, triggered_by, status, attempt, worker_id, exit_code, duration_ms, termination_reason,
-            error_code, error_message, created_at, queued_at, started_at, finished_at, updated_at, secret_env_names""";
+            error_code, error_message, created_at, queued_at, started_at, finished_at, updated_at, secret_env_names,
+            trace_id""";
 
     private final DatabaseClient db;
     private final JsonMapper json;
@@ -83,6 +84,11 @@ public class PostgresRunRepository {
      * {@code at}; runs already there (the projector was quicker) are left as they are.
      */
     public Mono<Void> insertPendingAll(List<RunSpec> specs, Instant at) {
+        return insertPendingAll(specs, java.util.Collections.nCopies(specs.size(), null), at);
+    }
+
+    /** {@link #insertPendingAll(List, Instant)}, run {@code i} with trace id {@code traceIds.get(i)} (nullable). */
+    public Mono<Void> insertPendingAll(List<RunSpec> specs, List<String> traceIds, Instant at) {
         if (specs.isEmpty()) {
             return Mono.empty();
         }
@@ -104,6 +110,7 @@ public class PostgresRunRepository {
         String[] triggeredBy = new String[n];
         String[] createdAt = new String[n];
         String[] secretEnvNames = new String[n];
+        String[] traces = traceIds.toArray(String[]::new);
         for (int i = 0; i < n; i++) {
             RunSpec spec = specs.get(i);
             ids[i] = UUID.fromString(spec.runId());
@@ -129,18 +136,18 @@ public class PostgresRunRepository {
                 with inserted as (
                   insert into runs (id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd,
                     timeout_seconds, max_output_bytes, max_attempts, labels, triggered_by, status, attempt, created_at,
-                    updated_at, secret_env_names)
+                    updated_at, secret_env_names, trace_id)
                   select r.id, r.handle, r.runtime_key, r.runtime_version, r.name, r.command, r.args::jsonb,
                     r.env::jsonb, decode(r.stdin, 'base64'), r.cwd, r.timeout_seconds, r.max_output_bytes,
                     r.max_attempts, r.labels::jsonb,
                     r.triggered_by, :status, :attempt, r.created_at::timestamptz, r.created_at::timestamptz,
-                    r.secret_env_names::jsonb
+                    r.secret_env_names::jsonb, r.trace_id
                   from unnest(:ids::uuid[], :handles::text[], :runtime_keys::text[], :runtime_versions::int8[],
                     :names::text[], :commands::text[], :args::text[], :envs::text[], :stdins::text[], :cwds::text[],
                     :timeouts::int4[], :max_outputs::int8[], :max_attempts::int4[], :labels::text[],
-                    :triggered_by::text[], :created_at::text[], :secret_env_names::text[])
+                    :triggered_by::text[], :created_at::text[], :secret_env_names::text[], :trace_ids::text[])
                     as r(id, handle, runtime_key, runtime_version, name, command, args, env, stdin, cwd, timeout_seconds,
-                      max_output_bytes, max_attempts, labels, triggered_by, created_at, secret_env_names)
+                      max_output_bytes, max_attempts, labels, triggered_by, created_at, secret_env_names, trace_id)
                   on conflict (id) do nothing
                   returning id
                 )
@@ -165,6 +172,7 @@ public class PostgresRunRepository {
                 .bind("triggered_by", triggeredBy)
                 .bind("created_at", createdAt)
                 .bind("secret_env_names", secretEnvNames)
+                .bind("trace_ids", traces)
                 .bind("status", RunStatus.PENDING.name())
                 .bind("attempt", RunRecord.Transition.PENDING_ATTEMPT)
                 .bind("at", at.atOffset(ZoneOffset.UTC))
@@ -412,7 +420,8 @@ public class PostgresRunRepository {
                 instant(row, "finished_at"),
                 instant(row, "updated_at"),
                 row.get("triggered_by", String.class),
-                json.readValue(row.get("secret_env_names", Json.class).asString(), STRING_LIST));
+                json.readValue(row.get("secret_env_names", Json.class).asString(), STRING_LIST),
+                row.get("trace_id", String.class));
     }
 
     private static String utf8(ByteBuffer bytes) {

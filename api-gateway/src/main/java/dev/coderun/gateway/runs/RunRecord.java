@@ -10,7 +10,8 @@ import java.util.UUID;
 /**
  * A run as the read model holds it and the API shows it: every run field of SPEC §3. {@code stdin} is null in a
  * listing (it may be up to a MiB per run); a single run's record and the submit answer carry it.
- * {@code secretEnvNames} names the run's {@code secret_env} entries: their values are never here.
+ * {@code secretEnvNames} names the run's {@code secret_env} entries: their values are never here. {@code traceId} is
+ * the W3C trace id of the run's trace (32 hex digits), null when the run was submitted with tracing off or unsampled.
  */
 public record RunRecord(
         UUID id,
@@ -41,7 +42,8 @@ public record RunRecord(
         Instant finishedAt,
         Instant updatedAt,
         String triggeredBy,
-        List<String> secretEnvNames) {
+        List<String> secretEnvNames,
+        String traceId) {
 
     /** One entry of a run's history. */
     public record Transition(RunStatus status, Instant at, String reason, String workerId, int attempt) {
@@ -55,20 +57,24 @@ public record RunRecord(
         }
     }
 
-    /** The record of a run just accepted: PENDING, with its first transition, as the submit answer shows it. */
-    public static RunRecord pending(dev.coderun.events.RunSpec spec, Instant at) {
+    /**
+     * The record of a run just accepted: PENDING, with its first transition, as the submit answer shows it.
+     *
+     * @param traceId the run's trace (its submit's publish span), or null when it is not traced
+     */
+    public static RunRecord pending(dev.coderun.events.RunSpec spec, Instant at, String traceId) {
         return new RunRecord(
                 UUID.fromString(spec.runId()), spec.handle(), spec.runtime().key(), spec.runtime().version(),
                 spec.name(), spec.command(), spec.args(), spec.env(), spec.stdin(), spec.cwd(), spec.timeoutSeconds(),
                 spec.maxOutputBytes(), spec.maxAttempts(), spec.labels(), RunStatus.PENDING,
                 List.of(Transition.pending(at)), Transition.PENDING_ATTEMPT, null, null, null, null, null, at, null,
-                null, null, at, spec.triggeredBy(), spec.secretEnvNames());
+                null, null, at, spec.triggeredBy(), spec.secretEnvNames(), traceId);
     }
 
     public RunRecord withTransitions(List<Transition> history) {
         return new RunRecord(id, handle, runtimeKey, runtimeVersion, name, command, args, env, stdin, cwd,
                 timeoutSeconds, maxOutputBytes, maxAttempts, labels, status, history, attempt, workerId, exitCode, durationMs,
                 terminationReason, error, createdAt, queuedAt, startedAt, finishedAt, updatedAt, triggeredBy,
-                secretEnvNames);
+                secretEnvNames, traceId);
     }
 }

@@ -5,6 +5,7 @@ import dev.coderun.events.SecretKeyRing;
 import dev.coderun.events.SubmitRun;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.FieldViolation;
+import dev.coderun.gateway.api.KafkaTracing;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.quota.DailyWriteQuota;
@@ -12,6 +13,7 @@ import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
 import dev.coderun.gateway.runtimes.RuntimeRecord;
 import dev.coderun.gateway.runtimes.RuntimeValidator;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +48,10 @@ import reactor.core.publisher.Sinks;
  * run, marked replayed; with another request it is 422 {@code idempotency_key_reused}. A refused request does not take
  * its key. A repeat arriving while the first is still being accepted waits up to
  * {@link IdempotencyProperties#inProgressWait()}, then is 409 {@code conflict}.
+ *
+ * <p>Tracing ({@link KafkaTracing}): each run's {@code SubmitRun} is published in a span of its own under the span of
+ * the HTTP request that submitted it (its trace id is the run's {@code trace_id}), also when single submits of many
+ * requests leave in one group. A batch is one request, so its runs share the request's trace, one publish span each.
  */
 @Component
 public class RunSubmissions {
@@ -64,6 +70,7 @@ public class RunSubmissions {
     private final GroupCommit<String, Waiting> groups;
     private final SecretKeyRing keyRing;
     private final DailyWriteQuota quota;
+    private final KafkaTracing tracing;
     private final Clock clock = Clock.systemUTC();
     private final MeterRegistry meters;
 
@@ -77,8 +84,10 @@ public class RunSubmissions {
             SubmitProperties grouping,
             SecretKeyRing keyRing,
             DailyWriteQuota quota,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            KafkaTracing tracing) {
         this.meters = meters;
+        this.tracing = tracing;
         this.keyRing = keyRing;
         this.runtimes = runtimes;
         this.runs = runs;
@@ -127,8 +136,8 @@ public class RunSubmissions {
 
     /** {@link #submit(String, Caller, SubmitRunRequest)} with an idempotency key: the run, or a replay of it. */
     public Mono<Outcome.Accepted> submit(String handle, Caller caller, Item item) {
-        return Mono.defer(() -> {
-                    Waiting waiting = new Waiting(caller, item, Sinks.one());
+        return Mono.deferContextual(ctx -> {
+                    Waiting waiting = new Waiting(caller, item, Sinks.one(), tracing.requestSpan(ctx));
                     run(handle, groups.offer(handle, waiting));
                     return waiting.step().asMono();
                 })
@@ -142,7 +151,7 @@ public class RunSubmissions {
     }
 
     /** A single submit waiting for its group: the group's step for it arrives on {@code step}. */
-    private record Waiting(Caller caller, Item item, Sinks.One<Step> step) {}
+    private record Waiting(Caller caller, Item item, Sinks.One<Step> step, Span request) {}
 
     /**
      * Accepts {@code group} (nothing when empty), hands each waiting submit its step, then runs the lane's next group.
@@ -154,7 +163,8 @@ public class RunSubmissions {
         }
         List<Caller> callers = group.stream().map(Waiting::caller).toList();
         List<Item> items = group.stream().map(Waiting::item).toList();
-        Mono.defer(() -> steps(handle, callers, items)).subscribe(
+        List<Span> requests = group.stream().map(Waiting::request).toList();
+        Mono.defer(() -> steps(handle, callers, items, requests)).subscribe(
                 steps -> {
                     for (int i = 0; i < group.size(); i++) {
                         group.get(i).step().tryEmitValue(steps.get(i));
@@ -176,7 +186,8 @@ public class RunSubmissions {
      * others; each accepted run is durable in Kafka when this completes.
      */
     public Mono<List<Outcome>> submitAll(String handle, Caller caller, List<Item> items) {
-        return steps(handle, Collections.nCopies(items.size(), caller), items)
+        return Mono.deferContextual(ctx -> steps(handle, Collections.nCopies(items.size(), caller), items,
+                        Collections.nCopies(items.size(), tracing.requestSpan(ctx))))
                 .flatMap(steps -> Flux.fromIterable(steps)
                         .flatMapSequential(step -> finish(handle, step))
                         .collectList())
@@ -205,9 +216,9 @@ public class RunSubmissions {
     /**
      * What becomes of each item, in order, as far as accepting them together decides it: an outcome, or the key and
      * fingerprint whose holder answers it ({@link #finish}). Item {@code i} is submitted on behalf of
-     * {@code callers.get(i)}.
+     * {@code callers.get(i)}, in the request whose span is {@code requests.get(i)}.
      */
-    private Mono<List<Step>> steps(String handle, List<Caller> callers, List<Item> items) {
+    private Mono<List<Step>> steps(String handle, List<Caller> callers, List<Item> items, List<Span> requests) {
         int n = items.size();
         Outcome[] outcomes = new Outcome[n];
         IdempotencyKeys.Fingerprint[] fingerprints = new IdempotencyKeys.Fingerprint[n];
@@ -239,13 +250,14 @@ public class RunSubmissions {
         return Flux.fromIterable(runtimeKeys)
                 .flatMap(key -> runtimes.find(handle, key))
                 .collectMap(RuntimeRecord::key)
-                .flatMap(resolved -> accept(handle, callers, items, outcomes, fingerprints, resolved));
+                .flatMap(resolved -> accept(handle, callers, items, requests, outcomes, fingerprints, resolved));
     }
 
     private Mono<List<Step>> accept(
             String handle,
             List<Caller> callers,
             List<Item> items,
+            List<Span> requests,
             Outcome[] outcomes,
             IdempotencyKeys.Fingerprint[] fingerprints,
             Map<String, RuntimeRecord> resolved) {
@@ -299,7 +311,8 @@ public class RunSubmissions {
                 }
             }
             Mono<Void> published = admit(handle, items, outcomes, specs, toPublish, claims).flatMap(grant ->
-                    publish(handle, items, outcomes, specs, toPublish.subList(0, grant.granted()), now, grant));
+                    publish(handle, items, requests, outcomes, specs, toPublish.subList(0, grant.granted()), now,
+                            grant));
             return published.then(Mono.fromSupplier(() -> {
                 List<Step> steps = new ArrayList<>(items.size());
                 for (int i = 0; i < items.size(); i++) {
@@ -362,20 +375,26 @@ public class RunSubmissions {
      * and gives its daily write back to {@code grant}.
      */
     private Mono<Void> publish(
-            String handle, List<Item> items, Outcome[] outcomes, RunSpec[] specs, List<Integer> indexes, Instant now,
-            DailyWriteQuota.Grant grant) {
+            String handle, List<Item> items, List<Span> requests, Outcome[] outcomes, RunSpec[] specs,
+            List<Integer> indexes, Instant now, DailyWriteQuota.Grant grant) {
         if (indexes.isEmpty()) {
             return Mono.empty();
         }
         List<SubmitRun> submits = indexes.stream().map(i -> new SubmitRun(specs[i], now)).toList();
-        return commands.publishAll(submits).flatMap(verdicts -> {
+        List<Span> spans = indexes.stream()
+                .map(i -> tracing.producer(requests.get(i), "gateway publish SubmitRun", specs[i].runId()))
+                .toList();
+        return commands.publishAll(submits, spans).flatMap(verdicts -> {
             List<RunSpec> accepted = new ArrayList<>();
+            List<String> traceIds = new ArrayList<>();
             List<PostgresIdempotencyKeys.Claim> released = new ArrayList<>();
             for (int j = 0; j < indexes.size(); j++) {
                 int i = indexes.get(j);
                 if (verdicts.get(j) == null) {
                     accepted.add(specs[i]);
-                    outcomes[i] = new Outcome.Accepted(RunRecord.pending(specs[i], now), false);
+                    traceIds.add(KafkaTracing.traceId(spans.get(j)));
+                    outcomes[i] = new Outcome.Accepted(
+                            RunRecord.pending(specs[i], now, KafkaTracing.traceId(spans.get(j))), false);
                 } else {
                     outcomes[i] = new Outcome.Refused(verdicts.get(j));
                     if (items.get(i).idempotencyKey() != null) {
@@ -385,7 +404,7 @@ public class RunSubmissions {
                 }
             }
             // Durable in Kafka first: from then on the runs exist, whatever happens to this request.
-            Mono<Void> rows = runs.insertPendingAll(accepted, now).onErrorResume(e -> {
+            Mono<Void> rows = runs.insertPendingAll(accepted, traceIds, now).onErrorResume(e -> {
                 log.warn("{} runs accepted but their PENDING rows were not written; the projector will",
                         accepted.size(), e);
                 return Mono.empty();

@@ -34,7 +34,8 @@ class KafkaCommandPublisherTest {
             ProducerConfig.MAX_BLOCK_MS_CONFIG, 300,
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 300,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600));
-    private final KafkaCommandPublisher publisher = new KafkaCommandPublisher(new KafkaTemplate<>(producers));
+    private final KafkaCommandPublisher publisher = new KafkaCommandPublisher(new KafkaTemplate<>(producers),
+            dev.coderun.gateway.api.KafkaTracing.off());
 
     @AfterEach
     void closeTheProducer() {

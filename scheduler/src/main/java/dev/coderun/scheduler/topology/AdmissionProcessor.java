@@ -22,9 +22,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -33,8 +38,10 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,24 +50,36 @@ import tools.jackson.databind.json.JsonMapper;
  * its events and directives. Under exactly-once processing all of it commits in one transaction with the input offset.
  * A wall-clock punctuation checks the leases of claimed runs. A record that cannot be read or processed goes to the
  * dead-letter topic; a submission among them ends its run ERRORED ({@code internal}); processing continues.
+ *
+ * <p>Tracing ({@link RunTraces}): a record carrying a trace context is processed in a span continuing it (the
+ * admission decision, for a submission); what the decision forwards about that run carries the span's context, and an
+ * accepted run's context is kept in {@value SchedulerTopology#TRACE_STORE} until it ends, so what is forwarded about
+ * it later (its dispatch once its turn comes, a re-attempt) continues the same trace. Lines logged while a record is
+ * processed carry its {@code run_id} (MDC).
  */
 final class AdmissionProcessor implements Processor<String, Inbound, String, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(AdmissionProcessor.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The MDC key and span tag naming the run a record is about. */
+    private static final String RUN_ID = "run_id";
 
     private final Admission admission;
     private final Clock clock;
     private final Duration leaseCheckInterval;
     private final SchedulerMetrics metrics;
+    private final RunTraces traces;
     private ProcessorContext<String, Object> context;
     private SchedulerStores stores;
+    private KeyValueStore<String, String> runTraces;
 
-    AdmissionProcessor(Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics) {
+    AdmissionProcessor(
+            Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics, RunTraces traces) {
         this.admission = admission;
         this.clock = clock;
         this.leaseCheckInterval = leaseCheckInterval;
         this.metrics = metrics;
+        this.traces = traces;
     }
 
     @Override
@@ -73,6 +92,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
                 context.getStateStore(SchedulerTopology.SPEC_STORE),
                 context.getStateStore(SchedulerTopology.ACCEPTED_STORE),
                 context.getStateStore(SchedulerTopology.HEARTBEAT_STORE));
+        this.runTraces = context.getStateStore(SchedulerTopology.TRACE_STORE);
         context.schedule(leaseCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::checkLeases);
     }
 
@@ -82,18 +102,43 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
         if (handle == null || record.value() == null) {
             return;
         }
-        try {
+        String runId = record.value() instanceof Inbound.Readable readable ? runIdOf(readable) : null;
+        Span span = runId == null ? null : traces.continueFrom(record.headers(),
+                "scheduler " + ((Inbound.Readable) record.value()).message().getClass().getSimpleName());
+        if (runId != null) {
+            MDC.put(RUN_ID, runId);
+        }
+        try (Tracer.SpanInScope scope = traces.inScope(span)) {
+            if (span != null) {
+                span.tag(RUN_ID, runId);
+            }
             switch (record.value()) {
-                case Inbound.Readable readable -> decide(handle, readable, record.timestamp());
+                case Inbound.Readable readable -> decide(handle, readable, record.timestamp(), span, runId);
                 case Inbound.Unreadable unreadable -> poison(record, unreadable.reason());
             }
         } catch (RuntimeException e) {
             log.error("could not process a record of handle {}; dead-lettering it", handle, e);
+            if (span != null) {
+                span.error(e);
+            }
             poison(record, e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            if (span != null) {
+                span.end();
+            }
+            MDC.remove(RUN_ID);
         }
     }
 
-    private void decide(String handle, Inbound.Readable readable, long timestamp) {
+    private static String runIdOf(Inbound.Readable readable) {
+        return switch (readable.message()) {
+            case RunCommand command -> command.runId();
+            case RunEvent event -> event.runId();
+            default -> null;
+        };
+    }
+
+    private void decide(String handle, Inbound.Readable readable, long timestamp, Span span, String runId) {
         HandleState state = stateOf(handle);
         StoreRunBook book = new StoreRunBook(handle, stores);
         AdmissionDecision decision = switch (readable.message()) {
@@ -105,7 +150,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             }
         };
         if (decision != null) {
-            apply(handle, state, decision, timestamp);
+            apply(handle, state, decision, timestamp, span, runId);
         }
     }
 
@@ -126,14 +171,20 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             try {
                 AdmissionDecision decision = admission.onClock(
                         entry.value, new StoreRunBook(entry.key, stores), Instant.ofEpochMilli(now));
-                apply(entry.key, entry.value, decision, now);
+                apply(entry.key, entry.value, decision, now, null, null);
             } catch (RuntimeException e) {
                 log.error("checking the leases of handle {} failed", entry.key, e);
             }
         }
     }
 
-    private void apply(String handle, HandleState before, AdmissionDecision decision, long timestamp) {
+    /**
+     * Writes and forwards what {@code decision} says. {@code span} (nullable) is the span the input record about run
+     * {@code runId} is processed in: what is forwarded about that run carries its context; what is forwarded about
+     * another run carries the context kept for it, in a short span of its own.
+     */
+    private void apply(String handle, HandleState before, AdmissionDecision decision, long timestamp, Span span,
+            String runId) {
         if (decision.changesNothing(before)) {
             return;
         }
@@ -142,6 +193,9 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
         }
         for (RunSpec spec : decision.stored()) {
             stores.specs().put(spec.runId(), spec);
+            if (span != null && spec.runId().equals(runId)) {
+                runTraces.put(spec.runId(), traces.traceparent(span));
+            }
         }
         for (QueuedRun queued : decision.enqueued()) {
             stores.queue().put(StoreRunBook.queueKey(handle, queued.seq()), queued.runId());
@@ -155,8 +209,10 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             stores.specs().delete(ended);
         }
         stores.handles().put(handle, decision.state());
+        Map<String, Optional<String>> traced = new HashMap<>();
         for (RunEvent event : decision.events()) {
-            context.forward(new Record<>(event.handle(), event, timestamp), SchedulerTopology.EVENTS_SINK);
+            context.forward(new Record<>(event.handle(), event, timestamp,
+                    headersFor(event.runId(), span, runId, traced)), SchedulerTopology.EVENTS_SINK);
         }
         for (WorkerDirective directive : decision.directives()) {
             String sink = switch (directive) {
@@ -170,8 +226,11 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
                     yield SchedulerTopology.CONTROL_SINK;
                 }
             };
-            context.forward(new Record<>(directive.runId(), directive, timestamp), sink);
+            context.forward(new Record<>(directive.runId(), directive, timestamp,
+                    headersFor(directive.runId(), span, runId, traced)), sink);
         }
+        // After the forwards, so an ended run's last records still carry its trace.
+        decision.ended().forEach(runTraces::delete);
         metrics.applied(decision, clock.instant());
     }
 
@@ -180,6 +239,27 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
         if (context != null) {
             metrics.taskClosed(context.taskId().toString());
         }
+    }
+
+    /**
+     * The trace headers for a record about run {@code about}: {@code span}'s context when it is the run being
+     * processed, else that of a short span continuing the run's kept context (one per run and decision, memoised in
+     * {@code traced}). Empty when the run has no trace.
+     */
+    private Headers headersFor(String about, Span span, String runId, Map<String, Optional<String>> traced) {
+        Optional<String> traceparent = traced.computeIfAbsent(about, id -> {
+            if (span != null && id.equals(runId)) {
+                return Optional.ofNullable(traces.traceparent(span));
+            }
+            Span later = traces.continueFrom(runTraces.get(id), "scheduler dispatch");
+            if (later == null) {
+                return Optional.empty();
+            }
+            later.tag(RUN_ID, id);
+            later.end();
+            return Optional.ofNullable(traces.traceparent(later));
+        });
+        return traces.headers(traceparent.orElse(null));
     }
 
     /**

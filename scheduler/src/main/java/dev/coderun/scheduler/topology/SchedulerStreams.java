@@ -5,6 +5,8 @@ import dev.coderun.scheduler.SchedulerProperties;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionPolicy;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
@@ -18,6 +20,7 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -30,17 +33,27 @@ class SchedulerStreams implements SmartLifecycle {
 
     private final SchedulerProperties properties;
     private final SchedulerMetrics metrics;
+    private final RunTraces traces;
     private volatile KafkaStreams streams;
     private volatile KafkaStreamsMetrics clientMetrics;
 
+    /** Without metrics or tracing (tests). */
     SchedulerStreams(SchedulerProperties properties) {
-        this(properties, SchedulerMetrics.detached());
+        this(properties, SchedulerMetrics.detached(), RunTraces.OFF);
     }
 
+    /** With tracing switched off, Boot wires a no-op {@link Tracer} and no {@link Propagator}. */
     @Autowired
-    SchedulerStreams(SchedulerProperties properties, SchedulerMetrics metrics) {
+    SchedulerStreams(
+            SchedulerProperties properties, SchedulerMetrics metrics, Tracer tracer,
+            ObjectProvider<Propagator> propagator) {
+        this(properties, metrics, new RunTraces(tracer, propagator.getIfAvailable(() -> Propagator.NOOP)));
+    }
+
+    SchedulerStreams(SchedulerProperties properties, SchedulerMetrics metrics, RunTraces traces) {
         this.properties = properties;
         this.metrics = metrics;
+        this.traces = traces;
     }
 
     @Override
@@ -48,7 +61,7 @@ class SchedulerStreams implements SmartLifecycle {
         Admission admission = new Admission(new AdmissionPolicy(
                 properties.maxActiveRunsPerHandle(), properties.maxQueuedRunsPerHandle(), properties.leaseTimeout()));
         streams = new KafkaStreams(SchedulerTopology.build(
-                admission, Clock.systemUTC(), properties.leaseCheckInterval(), metrics), config());
+                admission, Clock.systemUTC(), properties.leaseCheckInterval(), metrics, traces), config());
         // The streams' own client metrics (kafka.stream.*, and its consumers' records-lag-max among kafka.consumer.*).
         clientMetrics = new KafkaStreamsMetrics(streams);
         clientMetrics.bindTo(metrics.registry());

@@ -27,7 +27,9 @@ import org.apache.kafka.streams.state.Stores;
  * <p>Stores: {@value #HANDLE_STORE} (handle → small {@link HandleState}), {@value #QUEUE_STORE} (handle + sequence →
  * run id, one entry per queued run), {@value #QUEUED_SEQ_STORE} (run id → its queue sequence), {@value #SPEC_STORE}
  * (run id → spec, written once when accepted, dropped when the run ends), {@value #ACCEPTED_STORE} (run ids accepted,
- * so a redelivered submission changes nothing), and the global {@value #HEARTBEAT_STORE}.
+ * so a redelivered submission changes nothing), {@value #TRACE_STORE} (run id → the W3C {@code traceparent} of its
+ * admission, written when accepted with a trace, dropped when the run ends; see {@link RunTraces}), and the global
+ * {@value #HEARTBEAT_STORE}.
  */
 public final class SchedulerTopology {
 
@@ -37,6 +39,7 @@ public final class SchedulerTopology {
     static final String SPEC_STORE = "run-specs";
     static final String ACCEPTED_STORE = "accepted-runs";
     static final String HEARTBEAT_STORE = "worker-heartbeats";
+    static final String TRACE_STORE = "run-traces";
     static final String EVENTS_SINK = "events-sink";
     static final String DISPATCH_SINK = "dispatch-sink";
     static final String CONTROL_SINK = "control-sink";
@@ -44,13 +47,15 @@ public final class SchedulerTopology {
 
     private SchedulerTopology() {}
 
+    /** The topology without tracing. */
     public static Topology build(Admission admission, Clock clock, Duration leaseCheckInterval) {
-        return build(admission, clock, leaseCheckInterval, SchedulerMetrics.detached());
+        return build(admission, clock, leaseCheckInterval, SchedulerMetrics.detached(), RunTraces.OFF);
     }
 
-    /** The topology, counting what it applies in {@code metrics}. */
-    public static Topology build(
-            Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics) {
+    /** The topology, counting what it applies in {@code metrics} and continuing runs' traces with {@code traces}. */
+    static Topology build(
+            Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics,
+            RunTraces traces) {
         Serde<Message> messages = Serdes.serdeFrom(new KafkaMessageSerializer(), new KafkaMessageDeserializer());
         Serde<String> keys = Serdes.String();
         Inbound.Reader inbound = new Inbound.Reader();
@@ -59,12 +64,14 @@ public final class SchedulerTopology {
         topology.addSource("commands", keys.deserializer(), inbound, Topics.COMMANDS);
         topology.addSource("events", keys.deserializer(), inbound, Topics.EVENTS);
         topology.addProcessor("admission",
-                () -> new AdmissionProcessor(admission, clock, leaseCheckInterval, metrics), "commands", "events");
+                () -> new AdmissionProcessor(admission, clock, leaseCheckInterval, metrics, traces),
+                "commands", "events");
         topology.addStateStore(store(HANDLE_STORE, keys, JsonStoreSerde.of(HandleState.class)), "admission");
         topology.addStateStore(store(QUEUE_STORE, keys, Serdes.String()), "admission");
         topology.addStateStore(store(QUEUED_SEQ_STORE, keys, Serdes.Long()), "admission");
         topology.addStateStore(store(SPEC_STORE, keys, JsonStoreSerde.of(RunSpec.class)), "admission");
         topology.addStateStore(store(ACCEPTED_STORE, keys, Serdes.Long()), "admission");
+        topology.addStateStore(store(TRACE_STORE, keys, Serdes.String()), "admission");
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(HEARTBEAT_STORE), keys, messages)
                         .withLoggingDisabled(),

@@ -9,8 +9,10 @@ import dev.coderun.worker.control.StoppedAttempts;
 import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.RunLifecycle;
+import dev.coderun.worker.execution.RunTracing;
 import dev.coderun.worker.execution.StopCause;
 import dev.coderun.worker.fleet.DrainControl;
+import io.micrometer.tracing.Span;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,6 +92,7 @@ class DispatchConsumer implements SmartLifecycle {
     private final StoppedAttempts stoppedAttempts;
     private final RunLifecycle lifecycle;
     private final DrainControl drainControl;
+    private final RunTracing tracing;
     private final Clock clock;
     private final ExecutorService runs =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("run-", 0).factory());
@@ -102,7 +105,9 @@ class DispatchConsumer implements SmartLifecycle {
             StoppedAttempts stoppedAttempts,
             RunLifecycle lifecycle,
             DrainControl drainControl,
+            RunTracing tracing,
             Clock clock) {
+        this.tracing = tracing;
         this.properties = properties;
         this.activeRuns = activeRuns;
         this.stoppedAttempts = stoppedAttempts;
@@ -218,7 +223,8 @@ class DispatchConsumer implements SmartLifecycle {
                     Intake.decide(dispatch, stopped.isPresent(), alreadyRunning, activeRuns.free() - taken.size());
             consumer.acknowledge(record, intake.acknowledgement);
             switch (intake) {
-                case RUN -> taken.add(new Taken(record, dispatch.orElseThrow()));
+                case RUN -> taken.add(new Taken(record, dispatch.orElseThrow(), tracing.received(
+                        record.headers(), "worker dispatch", dispatch.orElseThrow().runId())));
                 case STOPPED -> log.info("run {} attempt {} is stopped ({}): acknowledged, not run",
                         dispatch.orElseThrow().runId(), dispatch.orElseThrow().attempt(), stopped.orElseThrow());
                 case ALREADY_RUNNING -> log.info("run {} attempt {} was delivered again while it runs here",
@@ -243,12 +249,15 @@ class DispatchConsumer implements SmartLifecycle {
             if (refused.isPresent()) {
                 log.warn("the broker refused taking run {} ({}); it delivers it again", run.dispatch().runId(),
                         refused.get().getClass().getSimpleName());
+                run.span().tag("outcome", "refused").end();
                 continue;
             }
             ClaimedRun claimed = activeRuns.claim(run.dispatch().runId(), run.dispatch().attempt());
             // A stop read between the intake and the claim found nothing to stop; the claim stops itself.
             stopOf(run.dispatch()).ifPresent(claimed::stop);
-            runs.execute(() -> execute(run.dispatch(), claimed));
+            // The dispatch span covers the intake (poll, acknowledgement, commit, claim); the execution is its child.
+            run.span().end();
+            runs.execute(() -> execute(run.dispatch(), claimed, run.span()));
         }
     }
 
@@ -262,9 +271,9 @@ class DispatchConsumer implements SmartLifecycle {
                         && t.dispatch().attempt() == run.attempt());
     }
 
-    private void execute(DispatchRun dispatch, ClaimedRun claimed) {
+    private void execute(DispatchRun dispatch, ClaimedRun claimed, Span dispatched) {
         try {
-            lifecycle.execute(dispatch, claimed);
+            lifecycle.execute(dispatch, claimed, dispatched);
         } finally {
             activeRuns.release(claimed);
         }
@@ -327,5 +336,5 @@ class DispatchConsumer implements SmartLifecycle {
         return new KafkaShareConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    private record Taken(ConsumerRecord<String, byte[]> record, DispatchRun dispatch) {}
+    private record Taken(ConsumerRecord<String, byte[]> record, DispatchRun dispatch, Span span) {}
 }

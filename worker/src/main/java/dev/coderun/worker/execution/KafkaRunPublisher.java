@@ -7,6 +7,7 @@ import dev.coderun.events.Topics;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,16 +25,17 @@ final class KafkaRunPublisher {
         this.producer = producer;
     }
 
-    Future<RecordMetadata> event(RunEvent event) {
-        return send(Topics.EVENTS, event.handle(), MessageSerde.toBytes(event), event.runId());
+    /** Publishes {@code event} with {@code headers} (its trace context, or none). */
+    Future<RecordMetadata> event(RunEvent event, Headers headers) {
+        return send(Topics.EVENTS, event.handle(), MessageSerde.toBytes(event), event.runId(), headers);
     }
 
     Future<RecordMetadata> chunk(OutputChunk chunk) {
-        return send(Topics.OUTPUT, chunk.runId(), MessageSerde.toBytes(chunk), chunk.runId());
+        return send(Topics.OUTPUT, chunk.runId(), MessageSerde.toBytes(chunk), chunk.runId(), null);
     }
 
-    private Future<RecordMetadata> send(String topic, String key, byte[] value, String runId) {
-        return producer.send(new ProducerRecord<>(topic, key, value), (metadata, failure) -> {
+    private Future<RecordMetadata> send(String topic, String key, byte[] value, String runId, Headers headers) {
+        return producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, failure) -> {
             if (failure != null) {
                 log.error("publishing to {} for run {} failed", topic, runId, failure);
             }

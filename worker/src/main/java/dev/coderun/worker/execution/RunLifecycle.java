@@ -20,6 +20,7 @@ import dev.coderun.worker.sandbox.SandboxPolicy;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -41,6 +43,11 @@ import org.springframework.stereotype.Component;
  * ({@link StopCause#reported()}), which the scheduler settles. A process that ended by itself (or timed out) is reported
  * as soon as its end is known, while its container is being removed; {@link #execute} returns after both. Never
  * throws: whatever goes wrong ends the run ERRORED.
+ *
+ * <p>Tracing ({@link RunTracing}): the execution is a span under the dispatch's, with one child per container phase in
+ * turn — {@code container create} (a cold container's image check and create, or a warm one's exec create),
+ * {@code container start} (attach and start, until the process runs) and {@code container wait} (until its end is
+ * known) — and the run's events carry the execution span's context.
  */
 @Component
 public final class RunLifecycle implements DisposableBean {
@@ -58,6 +65,7 @@ public final class RunLifecycle implements DisposableBean {
     private final MeterRegistry meters;
     private final Timer dispatchLatency;
     private final Timer containerStart;
+    private final RunTracing tracing;
     /** Cuts pending output of every running run into chunks on a short interval, so it can be watched live. */
     private final ScheduledExecutorService flusher =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("output-flush").daemon().factory());
@@ -70,6 +78,20 @@ public final class RunLifecycle implements DisposableBean {
             SecretKeyRing keyRing,
             Clock clock,
             MeterRegistry meters) {
+        this(properties, policy, launcher, publisher, keyRing, clock, meters, RunTracing.off());
+    }
+
+    @Autowired
+    RunLifecycle(
+            WorkerProperties properties,
+            SandboxPolicy policy,
+            ContainerLauncher launcher,
+            KafkaRunPublisher publisher,
+            SecretKeyRing keyRing,
+            Clock clock,
+            MeterRegistry meters,
+            RunTracing tracing) {
+        this.tracing = tracing;
         this.meters = meters;
         this.dispatchLatency = Timer.builder("coderun.worker.dispatch.latency")
                 .description("from the scheduler dispatching a run attempt to this worker taking it")
@@ -95,23 +117,33 @@ public final class RunLifecycle implements DisposableBean {
      * process that ended by itself before the stop reached it reports its own end.
      */
     public void execute(DispatchRun dispatch, ClaimedRun claim) {
+        execute(dispatch, claim, Span.NOOP);
+    }
+
+    /** {@link #execute(DispatchRun, ClaimedRun)} in a span under {@code dispatched} (the worker's dispatch span). */
+    public void execute(DispatchRun dispatch, ClaimedRun claim, Span dispatched) {
         MDC.put(MDC_RUN_ID, dispatch.runId());
-        try {
-            run(dispatch, claim);
-        } catch (RuntimeException e) {
+        Span execution = tracing.child(dispatched, "worker execute").tag("run_id", dispatch.runId())
+                .tag("attempt", String.valueOf(dispatch.attempt()));
+        try (AutoCloseable scope = tracing.inScope(execution)) {
+            run(dispatch, claim, execution);
+        } catch (Exception e) {
             // Only reporting can fail here (the producer refused a send). Once the slot is released the heartbeats stop
             // listing the run, and the scheduler's lease gives the attempt up after its timeout.
             log.error("the run could not be reported", e);
+            execution.error(e);
         } finally {
+            execution.end();
             MDC.remove(MDC_RUN_ID);
         }
     }
 
-    private void run(DispatchRun dispatch, ClaimedRun claim) {
+    private void run(DispatchRun dispatch, ClaimedRun claim, Span execution) {
         RunSpec spec = dispatch.spec();
         // The scheduler's clock against this one's: skew between hosts shifts it, and a negative span counts 0.
         dispatchLatency.record(Math.max(0, clock.millis() - dispatch.at().toEpochMilli()), TimeUnit.MILLISECONDS);
-        publisher.event(new RunStarting(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()));
+        publisher.event(new RunStarting(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()),
+                tracing.headers(execution));
         OutputPump pump = new OutputPump(
                 new OutputCapture(spec.handle(), spec.runId(), dispatch.attempt(), spec.maxOutputBytes(),
                         (int) outputSettings.chunkSize().toBytes()),
@@ -120,7 +152,7 @@ public final class RunLifecycle implements DisposableBean {
         long flushMs = outputSettings.flushInterval().toMillis();
         ScheduledFuture<?> flushing =
                 flusher.scheduleWithFixedDelay(pump::flush, flushMs, flushMs, TimeUnit.MILLISECONDS);
-        RunObserver observer = new RunObserver(dispatch, claim, pump, flushing);
+        RunObserver observer = new RunObserver(dispatch, claim, pump, flushing, execution);
         try {
             Optional<RunOutcome> ended;
             claim.enterContainerPhase();
@@ -207,24 +239,42 @@ public final class RunLifecycle implements DisposableBean {
         private final ClaimedRun claim;
         private final OutputPump pump;
         private final ScheduledFuture<?> flushing;
+        private final Span execution;
+        /** The container phase under way: its span, ended when the next begins or the end is reported. */
+        private volatile Span phase;
         private volatile Long startedNanos;
         private final long takenNanos = System.nanoTime();
         /** Read and written on the run's thread only. */
         private boolean reported;
 
-        RunObserver(DispatchRun dispatch, ClaimedRun claim, OutputPump pump, ScheduledFuture<?> flushing) {
+        RunObserver(
+                DispatchRun dispatch, ClaimedRun claim, OutputPump pump, ScheduledFuture<?> flushing, Span execution) {
+            this.execution = execution;
+            this.phase = tracing.child(execution, "container create");
             this.dispatch = dispatch;
             this.claim = claim;
             this.pump = pump;
             this.flushing = flushing;
         }
 
+        private void nextPhase(String name) {
+            phase.end();
+            phase = name == null ? Span.NOOP : tracing.child(execution, name);
+        }
+
+        @Override
+        public void created() {
+            nextPhase("container start");
+        }
+
         @Override
         public void started() {
             startedNanos = System.nanoTime();
             containerStart.record(startedNanos - takenNanos, TimeUnit.NANOSECONDS);
+            nextPhase("container wait");
             RunSpec spec = dispatch.spec();
-            publisher.event(new RunStarted(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()));
+            publisher.event(new RunStarted(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()),
+                    tracing.headers(execution));
         }
 
         @Override
@@ -256,11 +306,12 @@ public final class RunLifecycle implements DisposableBean {
                 return;
             }
             reported = true;
+            nextPhase(null);
             flushing.cancel(false);
             Optional<ClaimedRun.Stop> stop = claim.leaveContainerPhase();
             Optional<RunOutcome> outcome = outcome(ended, stop, this);
             if (outcome.isPresent()) {
-                finish(dispatch, outcome.get(), pump);
+                finish(dispatch, outcome.get(), pump, execution);
             } else {
                 pump.finish();
                 log.warn("attempt {} stopped ({}); the scheduler settles it", dispatch.attempt(),
@@ -275,7 +326,7 @@ public final class RunLifecycle implements DisposableBean {
         }
     }
 
-    private void finish(DispatchRun dispatch, RunOutcome outcome, OutputPump pump) {
+    private void finish(DispatchRun dispatch, RunOutcome outcome, OutputPump pump, Span execution) {
         RunSpec spec = dispatch.spec();
         OutputSummary output = pump.finish();
         RunFinished finished = new RunFinished(spec.handle(), spec.runId(), outcome.status(), dispatch.attempt(),
@@ -283,7 +334,7 @@ public final class RunLifecycle implements DisposableBean {
                 output, clock.instant());
         try {
             // The slot is released after this returns: a heartbeat never drops a run whose end is not durable.
-            publisher.event(finished).get();
+            publisher.event(finished, tracing.headers(execution)).get();
             measure(finished);
             log.info("run finished: {} exit_code={} duration_ms={} reason={}", outcome.status(), outcome.exitCode(),
                     outcome.durationMs(), outcome.terminationReason());

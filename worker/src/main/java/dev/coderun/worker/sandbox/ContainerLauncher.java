@@ -135,6 +135,7 @@ public final class ContainerLauncher implements AutoCloseable {
         }
         String containerId = uninterrupted(() -> create(spec));
         try {
+            observer.created();
             ContainerExit exit = attachStartAndWait(containerId, spec, observer);
             observer.ended(exit);
             return exit;
@@ -171,6 +172,7 @@ public final class ContainerLauncher implements AutoCloseable {
             }
             // The run id is not on a warm container's labels (set at creation); this line ties the two together.
             log.info("running in warm container {}", containerId);
+            observer.created();
             ContainerExit exit = startExecAndWait(containerId, execId, spec, observer);
             observer.ended(exit);
             return Optional.of(exit);

@@ -9,6 +9,12 @@ import dev.coderun.events.OutputChunk.OutputStream;
  */
 public interface ContainerObserver {
 
+    /**
+     * The container (cold) or the exec in a warm container is created; its start comes next. Called at most once,
+     * before {@link #started}; tracing uses it to tell the create from the start.
+     */
+    default void created() {}
+
     /** The process is running. Called at most once. */
     void started();
 
