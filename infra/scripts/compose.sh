@@ -13,7 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state=${CODERUN_STATE_DIR:-${HOME:-/root}/.coderun}
-command -v docker-compose >/dev/null || { echo "[compose] docker-compose not found: apt-get install docker-compose" >&2; exit 1; }
+command -v docker-compose >/dev/null ||
+  { echo "[compose] docker-compose not found: apt-get install docker-compose" >&2; exit 1; }
 
 if [[ ${1:-} == up || ${1:-} == create || ${1:-} == run ]]; then
   CODERUN_STATE_DIR=$state bash "$here/fleet-images.sh" >&2

@@ -34,7 +34,8 @@ _fleet_hash() { sha256sum | cut -c1-12; }
 
 # jlink output is cached next to the rootfs; the key covers the JDK's exact version and the module list.
 _fleet_base_key() {
-  [[ -x $CODERUN_FLEET_JAVA_HOME/bin/jlink ]] || { die "no jlink at $CODERUN_FLEET_JAVA_HOME (Temurin 25 JDK)"; return 1; }
+  [[ -x $CODERUN_FLEET_JAVA_HOME/bin/jlink ]] ||
+    { die "no jlink at $CODERUN_FLEET_JAVA_HOME (Temurin 25 JDK)"; return 1; }
   {
     echo "$CODERUN_FLEET_SUITE minbase"
     cat "$CODERUN_FLEET_JAVA_HOME/release"
@@ -99,7 +100,8 @@ fleet_base_image() {  # prints the base image reference
 # Content listing of a jar: CRC and name of each entry, with each nested *-SNAPSHOT.jar replaced by its own listing.
 _fleet_jar_listing() {  # JAR
   local jar=$1 tmp nested
-  unzip -v "$jar" | awk 'NF >= 8 && length($7) == 8 && $7 ~ /^[0-9a-f]+$/ { print $7, $8 }' | grep -v -- '-SNAPSHOT\.jar$'
+  unzip -v "$jar" | awk 'NF >= 8 && length($7) == 8 && $7 ~ /^[0-9a-f]+$/ { print $7, $8 }' |
+    grep -v -- '-SNAPSHOT\.jar$'
   tmp=$(mktemp -d "$CODERUN_CACHE_DIR/jar.XXXXXX")
   while read -r nested; do
     unzip -q -o "$jar" "$nested" -d "$tmp"
@@ -175,7 +177,8 @@ fleet_kafka_image() {  # BASE: prints the image reference
   ctx=$(mktemp -d "$CODERUN_CACHE_DIR/kafka-ctx.XXXXXX")
   log "building $ref"
   if ! { cp -a "$CODERUN_IMAGES_DIR/kafka/." "$ctx/" && mkdir -p "$ctx/libs" &&
-         unzip -q -j "$jar" 'BOOT-INF/lib/*.jar' -x '*-SNAPSHOT.jar' 'BOOT-INF/lib/spring-boot-jarmode*' -d "$ctx/libs" &&
+         unzip -q -j "$jar" 'BOOT-INF/lib/*.jar' -x '*-SNAPSHOT.jar' 'BOOT-INF/lib/spring-boot-jarmode*' \
+           -d "$ctx/libs" &&
          docker build -q --build-arg "BASE=$base" --label "org.coderun.inputs=$key" -t "$ref" "$ctx" \
            >>"$CODERUN_LOG_DIR/images.log" 2>&1; }; then
     rm -rf "$ctx"; _log_tail "$CODERUN_LOG_DIR/images.log" 20; die "building $ref failed"; return 1

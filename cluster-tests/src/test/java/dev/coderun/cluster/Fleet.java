@@ -64,7 +64,8 @@ final class Fleet implements AutoCloseable {
 
     /** Brokers (in parallel: each waits for the quorum), topics, then the services. */
     void start(int workerCount, int maxActivePerHandle) throws SQLException {
-        String voters = String.join(",", IntStream.rangeClosed(1, 3).mapToObj(i -> i + "@broker-" + i + ":9094").toList());
+        String voters = String.join(",",
+                IntStream.rangeClosed(1, 3).mapToObj(i -> i + "@broker-" + i + ":9094").toList());
         String clusterId = "Y29kZXJ1bi1jbHVzdGVyLXQ";
         for (int i = 1; i <= 3; i++) {
             KafkaContainer broker = new KafkaContainer(
@@ -178,7 +179,8 @@ final class Fleet implements AutoCloseable {
         long now = System.currentTimeMillis() / 1000;
         String header = enc.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String payload = enc.encodeToString(("{\"iss\":\"coderun\",\"aud\":\"coderun-api\",\"sub\":\"user:cluster-it\","
-                + "\"handles\":[\"" + handle + "\"],\"scope\":\"runtimes:read runtimes:write runs:read runs:write admin\","
+                + "\"handles\":[\"" + handle + "\"],"
+                + "\"scope\":\"runtimes:read runtimes:write runs:read runs:write admin\","
                 + "\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}").getBytes(StandardCharsets.UTF_8));
         var mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(jwtSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));

@@ -114,7 +114,8 @@ class WorkerKilledClusterIT {
             JsonNode run = seen.get(ids.get(i));
             assertThat(run.path("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
             JsonNode output = call("GET", "/v2/handles/" + handle + "/code-runs/" + ids.get(i) + "/output", null);
-            assertThat(output.path("data").path("stdout").asString()).as("output of run %d", i).isEqualTo("ok-" + i + "\n");
+            assertThat(output.path("data").path("stdout").asString()).as("output of run %d", i)
+                    .isEqualTo("ok-" + i + "\n");
             if (onVictim.contains(ids.get(i))) {
                 assertThat(run.path("attempt").asInt()).as("re-attempted: " + run).isGreaterThan(1);
                 assertThat(run.path("worker_id").asString()).isNotEqualTo(victim[0]);
@@ -154,8 +155,8 @@ class WorkerKilledClusterIT {
     }
 
     /**
-     * Reads each run and checks the bounds on what it sees at that moment: at most {@code MAX_ACTIVE} runs of the handle
-     * active, at most {@code SLOTS} RUNNING on one worker.
+     * Reads each run and checks the bounds on what it sees at that moment: at most {@code MAX_ACTIVE} runs of the
+     * handle active, at most {@code SLOTS} RUNNING on one worker.
      */
     private static void sample(List<String> ids, Map<String, JsonNode> into) throws Exception {
         Map<String, Integer> perWorker = new HashMap<>();

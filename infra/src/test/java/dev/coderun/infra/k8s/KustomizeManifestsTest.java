@@ -70,7 +70,8 @@ class KustomizeManifestsTest {
                             assertThat(objects).as("Secret " + secret).anyMatch(
                                     o -> o.get("kind").equals("Secret") && name(o).equals(secret));
                         } else {
-                            assertThat(secret).as("prod reads the Secret made out of band").isEqualTo("coderun-secrets");
+                            assertThat(secret).as("prod reads the Secret made out of band")
+                                    .isEqualTo("coderun-secrets");
                         }
                     }
                 }
