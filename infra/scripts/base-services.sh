@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bring up (idempotently) the base services coderun needs on a Debian 12 box:
-#   1. Debian packages (docker.io, docker-registry, postgresql, debootstrap, kubectl, ...)
+#   1. Debian packages (docker.io, docker-registry, postgresql, debootstrap, ...)
 #   2. Docker engine (dockerd started directly; no systemd needed)
 #   3. local OCI registry on 127.0.0.1:5000 (Debian's docker-registry)
 #   4. PostgreSQL 15/main on 127.0.0.1:5432 with role/db coderun

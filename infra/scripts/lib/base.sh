@@ -72,9 +72,8 @@ CODERUN_DOCKER_TIMEOUT=${CODERUN_DOCKER_TIMEOUT:-60}
 
 # iptables is a hard Depends of docker.io; debian-archive-keyring is only a
 # Recommends of debootstrap (we install with --no-install-recommends).
-# kubectl renders the Kubernetes overlays in infra's KustomizeManifestsTest (`kubectl kustomize`, offline).
 CODERUN_BASE_PACKAGES=(docker.io docker-registry postgresql debootstrap debian-archive-keyring
-                       busybox-static curl jq ca-certificates util-linux kubectl)
+                       busybox-static curl jq ca-certificates util-linux)
 
 # Repo paths (this file is infra/scripts/lib/base.sh).
 CODERUN_BASE_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
