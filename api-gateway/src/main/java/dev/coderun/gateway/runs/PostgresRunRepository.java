@@ -254,12 +254,16 @@ public class PostgresRunRepository {
                         row.get("attempt", Integer.class)))
                 .all()
                 .collectList();
+        // The row first, its transitions after: the projector writes a run's row and its transitions in one
+        // transaction, so transitions read later hold every one the row's status stands for (a terminal run's
+        // transitions always include its end). Read at once, on two connections, a GET could see a SUCCEEDED row
+        // beside transitions read just before that transaction committed.
         return db.sql("select * from runs where id = :id and handle = :handle")
                 .bind("id", id)
                 .bind("handle", handle)
                 .map(row -> readRow(row, true))
                 .one()
-                .zipWith(transitions, RunRecord::withTransitions);
+                .flatMap(run -> transitions.map(run::withTransitions));
     }
 
     /**
