@@ -84,9 +84,9 @@ public final class ActiveRuns implements MeterBinder {
     }
 
     /**
-     * Called once the end of the run's process is durable and its container is about to be removed: frees the slot
-     * now when fewer than {@link #slots()} removals are under way; otherwise the slot stays taken until
-     * {@link #release}.
+     * Called once the end of the run's process was reported (acknowledged by Kafka, or its publishing failed, as
+     * {@link #release} would follow anyway) and its container is about to be removed: frees the slot now when fewer
+     * than {@link #slots()} removals are under way; otherwise the slot stays taken until {@link #release}.
      */
     synchronized void releaseEnded(ClaimedRun run) {
         if (removing.size() >= slots || !active.remove(new Attempt(run.runId(), run.attempt()), run)) {
