@@ -4,14 +4,12 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
-import com.github.dockerjava.api.command.InspectExecResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
@@ -25,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,14 +40,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one {@link ContainerSpec} to its end on a Docker engine: pull the pinned image if missing, create, attach, start,
  * wait up to the timeout (then kill), inspect, tell the observer the end ({@link ContainerObserver#ended}), remove. The
- * end is told as soon as it is known and before the removal, which takes the engine a hundred milliseconds or more
- * (for a warm container it kills the waiter first): a caller can report the run while the container goes. The container
+ * end is told as soon as it is known and before the removal, which takes the engine a hundred milliseconds or more:
+ * a caller can report the run while the container goes. The container
  * is removed whatever happens, and every byte the process wrote has reached the observer, when {@link #run} returns.
  * Thread-safe; one call per run.
  *
- * <p>With a {@link WarmPool}, a run whose {@link PoolKey} has a warm container ready runs its process in it instead
- * ({@code docker exec}: same command, env, user, stdin, timeout and output capture; the limits are the container's), and
- * that container is removed after this one run. A run that finds none goes cold, as without a pool.
+ * <p>With a {@link WarmPool}, a run whose {@link PoolKey} has a warm container ready runs its process in it instead:
+ * the container's waiting shell reads the run's env and command from stdin and {@code exec}s it, so the process is the
+ * container's main process, with the cold path's attach, wait, timeout, inspection (exit code, OOM kill) and removal.
+ * That container is removed after this one run. A run that finds none goes cold, as without a pool.
  *
  * <p>An interrupt of the calling thread stops the run in whatever phase it is: it takes effect between engine calls,
  * never inside one ({@link #uninterrupted}), so the launcher always knows what the engine did (a container created, a
@@ -64,14 +64,6 @@ public final class ContainerLauncher implements AutoCloseable {
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
     /** After the exit the attach stream only carries what is still buffered in the engine. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
-    /** A warm run's process is checked this often at first while it runs, then less often up to the max. */
-    private static final Duration EXIT_POLL_MIN = Duration.ofMillis(50);
-    private static final Duration EXIT_POLL_MAX = Duration.ofSeconds(1);
-    /** How often the engine is asked whether a warm run's process started (it takes tens of milliseconds). */
-    private static final Duration START_POLL = Duration.ofMillis(3);
-    /** How long after a warm run's SIGKILL exit the engine's oom event may come. */
-    private static final Duration OOM_EVENT_WAIT = Duration.ofSeconds(1);
-    private static final long SIGKILL_EXIT_CODE = 137;
     /** What the engine reports for a time it does not know. */
     private static final Instant ZERO_TIME = Instant.parse("0001-01-01T00:00:00Z");
 
@@ -136,7 +128,7 @@ public final class ContainerLauncher implements AutoCloseable {
         String containerId = uninterrupted(() -> create(spec));
         try {
             observer.created();
-            ContainerExit exit = attachStartAndWait(containerId, spec, observer);
+            ContainerExit exit = attachStartAndWait(containerId, spec, observer, null);
             observer.ended(exit);
             return exit;
         } finally {
@@ -145,13 +137,19 @@ public final class ContainerLauncher implements AutoCloseable {
     }
 
     /**
-     * Runs the spec in a warm container when the pool has one for its key; empty when it has none, or when the one
-     * taken no longer runs (it is removed, and the run goes cold; the observer heard nothing). A taken container is
-     * removed whatever happens, after the observer heard the end.
+     * Runs the spec in a warm container when the pool has one for its key: its waiting shell is given the run's
+     * process ({@link WarmPool#script}), which then is the container's main process as in a cold container, and
+     * everything from the attach on is the cold path's. Empty when the pool has none, when the spec cannot be given to
+     * the shell, or when the one taken no longer runs (it is removed, and the run goes cold; the observer heard
+     * nothing). A taken container is removed whatever happens, after the observer heard the end.
      */
     private Optional<ContainerExit> runWarm(ContainerSpec spec, ContainerObserver observer)
             throws InterruptedException {
         if (pool == null) {
+            return Optional.empty();
+        }
+        Optional<byte[]> script = WarmPool.script(spec);
+        if (script.isEmpty()) {
             return Optional.empty();
         }
         Optional<String> taken = pool.take(PoolKey.of(spec));
@@ -163,17 +161,14 @@ public final class ContainerLauncher implements AutoCloseable {
             if (Thread.interrupted()) {
                 throw new InterruptedException("stopped before the process was started");
             }
-            String execId;
-            try {
-                execId = uninterrupted(() -> createExec(containerId, spec));
-            } catch (ConflictException | NotFoundException notRunning) {
+            if (!waiting(containerId)) {
                 log.warn("warm container {} no longer runs; starting cold", containerId);
                 return Optional.empty();
             }
             // The run id is not on a warm container's labels (set at creation); this line ties the two together.
             log.info("running in warm container {}", containerId);
             observer.created();
-            ContainerExit exit = startExecAndWait(containerId, execId, spec, observer);
+            ContainerExit exit = attachStartAndWait(containerId, spec, observer, script.get());
             observer.ended(exit);
             return Optional.of(exit);
         } finally {
@@ -181,182 +176,14 @@ public final class ContainerLauncher implements AutoCloseable {
         }
     }
 
-    private String createExec(String containerId, ContainerSpec spec) {
-        List<String> command = new ArrayList<>(spec.entrypoint());
-        command.addAll(spec.cmd());
-        // No working dir: the container was created with the spec's (it is in the pool key), and execs inherit it.
-        return docker.execCreateCmd(containerId)
-                .withCmd(command.toArray(String[]::new))
-                .withEnv(spec.env())
-                .withUser(spec.user())
-                .withTty(false)
-                .withAttachStdout(true)
-                .withAttachStderr(true)
-                .withAttachStdin(spec.hasStdin())
-                .exec()
-                .getId();
-    }
-
-    private ContainerExit startExecAndWait(
-            String containerId, String execId, ContainerSpec spec, ContainerObserver observer)
-            throws InterruptedException {
-        HeldOutput output = new HeldOutput(observer);
-        Instant execStarted = Instant.now();
-        byte[] stdin = spec.hasStdin() ? spec.stdin().getBytes(StandardCharsets.UTF_8) : null;
-        try (ExecSession session = uninterrupted(() -> ExecSession.start(dockerHost, execId, stdin, output))) {
-            try {
-                return awaitExec(containerId, execId, spec, observer, output, session, execStarted);
-            } catch (InterruptedException e) {
-                kill(containerId);
-                if (output.released() && !session.awaitEnded(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("output of stopped container {} did not drain within {}", containerId, DRAIN_TIMEOUT);
-                }
-                throw e;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("the exec stream of container " + containerId + " failed", e);
-        }
-    }
-
-    /**
-     * The warm counterpart of {@link #startAndWait}. The run ends when its process exits, as a cold container ends with
-     * its main process: processes it left behind are killed with the container, and output they write after the exit
-     * is not the run's (the engine would otherwise hold the exec's stream open for them).
-     */
-    private ContainerExit awaitExec(String containerId, String execId, ContainerSpec spec, ContainerObserver observer,
-            HeldOutput output, ExecSession session, Instant execStarted) throws InterruptedException {
-        Optional<ContainerExit> failedStart = awaitProcessStart(execId, session, observer, output);
-        if (failedStart.isPresent()) {
-            return failedStart.get();
-        }
-        long startedNanos = System.nanoTime();
-        observer.started();
-        output.release();
-        long deadline = startedNanos + spec.timeout().toNanos();
-        long pollMs = EXIT_POLL_MIN.toMillis();
-        boolean timedOut = false;
-        while (true) {
-            long leftNanos = deadline - System.nanoTime();
-            if (leftNanos <= 0) {
-                timedOut = kill(containerId);
-                break;
-            }
-            if (session.awaitEnded(Math.min(TimeUnit.NANOSECONDS.toMillis(leftNanos) + 1, pollMs),
-                    TimeUnit.MILLISECONDS)) {
-                break;
-            }
-            // Its output is still open: the process may have exited, leaving a child that holds it.
-            if (!Boolean.TRUE.equals(inspectExec(execId).isRunning())) {
-                break;
-            }
-            pollMs = Math.min(pollMs * 2, EXIT_POLL_MAX.toMillis());
-        }
-        // From the start request, not from when the engine named the process: a short process may have ended by then.
-        long wallMs = Math.max(0, Duration.between(execStarted, Instant.now()).toMillis());
-        if (!session.hasEnded()) {
-            kill(containerId);
-        }
-        if (!session.awaitEnded(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-            log.warn("output of container {} did not drain within {}; it may be incomplete", containerId,
-                    DRAIN_TIMEOUT);
-        }
-        Long exitCode = awaitExecExitCode(execId);
-        boolean oomKilled = !timedOut && exitCode != null && exitCode != 0
-                && oomKilled(containerId, execStarted, exitCode == SIGKILL_EXIT_CODE);
-        return new ContainerExit(timedOut, exitCode == null ? null : exitCode.intValue(), oomKilled, wallMs);
-    }
-
-    /**
-     * Waits until the engine started the exec's process (it answers the start before starting it). Its output is held
-     * until then: when the engine cannot start it, what came is the engine's reason, which goes to stderr with the
-     * exit code a cold start gives for it (127 not found, 126 not executable), and the observer hears no start.
-     */
-    private Optional<ContainerExit> awaitProcessStart(
-            String execId, ExecSession session, ContainerObserver observer, HeldOutput output)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + ATTACH_TIMEOUT.toNanos();
-        while (true) {
-            InspectExecResponse exec = inspectExec(execId);
-            if (exec.getPidLong() != null && exec.getPidLong() > 0) {
-                return Optional.empty();
-            }
-            if (exec.getExitCodeLong() != null && !Boolean.TRUE.equals(exec.isRunning())) {
-                session.awaitEnded(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                String reason = output.discard().strip();
-                observer.output(OutputStream.STDERR, (reason + "\n").getBytes(StandardCharsets.UTF_8));
-                return Optional.of(
-                        new ContainerExit(false, startFailureExitCode(reason, exec.getExitCodeLong()), false, 0));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the engine did not start exec " + execId);
-            }
-            TimeUnit.MILLISECONDS.sleep(START_POLL.toMillis());
-        }
-    }
-
-    /**
-     * The exit code a container start that failed for {@code reason} gets from the engine (which gives an exec 126 for
-     * every failed start): 127 when the command is not there, 126 when it cannot be executed.
-     */
-    static int startFailureExitCode(String reason, long engineExitCode) {
-        if (reason.contains("executable file not found") || reason.contains("no such file or directory")) {
-            return 127;
-        }
-        if (reason.contains("permission denied")) {
-            return 126;
-        }
-        return (int) engineExitCode;
-    }
-
-    /** The engine records the exit code when it handles the exit, which may come just after the output ended. */
-    private Long awaitExecExitCode(String execId) throws InterruptedException {
-        long deadline = System.nanoTime() + KILL_TIMEOUT.toNanos();
-        while (true) {
-            InspectExecResponse exec = inspectExec(execId);
-            if (!Boolean.TRUE.equals(exec.isRunning()) && exec.getExitCodeLong() != null) {
-                return exec.getExitCodeLong();
-            }
-            if (System.nanoTime() > deadline) {
-                log.warn("the engine reported no exit code for exec {}", execId);
-                return null;
-            }
-            TimeUnit.MILLISECONDS.sleep(START_POLL.toMillis());
-        }
-    }
-
-    /**
-     * Whether the kernel killed a process of the run for memory. A container's {@code OOMKilled} covers only its main
-     * process (here the pool's waiter), so the engine's {@code oom} event for the container counts too: any since the
-     * exec started is this run's, the container being single-use. The event comes a few tens of milliseconds after
-     * the process's exit, so for a SIGKILL exit (the OOM killer's signal) it is awaited up to {@link #OOM_EVENT_WAIT};
-     * for other exits only events already there count.
-     */
-    private boolean oomKilled(String containerId, Instant since, boolean awaitEvent) throws InterruptedException {
-        ContainerState state = uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState();
-        if (Boolean.TRUE.equals(state.getOOMKilled())) {
-            return true;
-        }
-        Instant until = awaitEvent ? Instant.now().plus(OOM_EVENT_WAIT) : Instant.now();
-        try (OomEventWaiter waiter = docker.eventsCmd()
-                .withContainerFilter(containerId)
-                .withEventFilter("oom")
-                .withSince(engineTimestamp(since))
-                .withUntil(engineTimestamp(until))
-                .exec(new OomEventWaiter())) {
-            return waiter.seen.get(OOM_EVENT_WAIT.plus(ATTACH_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException | IOException e) {
-            log.warn("could not read the oom events of container {}", containerId, e);
+    /** Whether the container's waiting shell still runs. */
+    private boolean waiting(String containerId) {
+        try {
+            return Boolean.TRUE.equals(
+                    uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState().getRunning());
+        } catch (NotFoundException gone) {
             return false;
         }
-    }
-
-    /** Seconds since the epoch with nanoseconds, as the engine's event filters take them. */
-    private static String engineTimestamp(Instant time) {
-        return time.getEpochSecond() + "." + String.format("%09d", time.getNano());
-    }
-
-    private InspectExecResponse inspectExec(String execId) {
-        return uninterrupted(() -> docker.inspectExecCmd(execId).exec());
     }
 
     /** Drains the warm pool, if any; call when no run uses the launcher any more. */
@@ -443,7 +270,12 @@ public final class ContainerLauncher implements AutoCloseable {
         return create.exec().getId();
     }
 
-    private ContainerExit attachStartAndWait(String containerId, ContainerSpec spec, ContainerObserver observer)
+    /**
+     * @param warmScript for a warm container, what its waiting shell is given on stdin to start the run's process
+     *     (instead of starting the container); null for a cold one
+     */
+    private ContainerExit attachStartAndWait(
+            String containerId, ContainerSpec spec, ContainerObserver observer, byte[] warmScript)
             throws InterruptedException {
         // Both attached before the start, so not a byte of output is missed and stdin is there when the process reads.
         try (OutputForwarder output = docker.attachContainerCmd(containerId)
@@ -451,11 +283,11 @@ public final class ContainerLauncher implements AutoCloseable {
                         .withStdErr(true)
                         .withFollowStream(true)
                         .exec(new OutputForwarder(observer));
-                StdinFeeder stdin = spec.hasStdin()
+                StdinFeeder stdin = spec.hasStdin() || warmScript != null
                         ? uninterrupted(() -> StdinFeeder.attach(dockerHost, containerId))
                         : null) {
             try {
-                return startAndWait(containerId, spec, observer, output, stdin);
+                return startAndWait(containerId, spec, observer, output, stdin, warmScript);
             } catch (InterruptedException e) {
                 killAndDrain(containerId, output);
                 throw e;
@@ -468,18 +300,21 @@ public final class ContainerLauncher implements AutoCloseable {
     /** Every wait in here is where an interrupt takes effect (one during an engine call, at the next wait). */
     private ContainerExit startAndWait(
             String containerId, ContainerSpec spec, ContainerObserver observer, OutputForwarder output,
-            StdinFeeder stdin) throws InterruptedException {
+            StdinFeeder stdin, byte[] warmScript) throws InterruptedException {
         if (!output.awaitStarted(ATTACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("attaching to container " + containerId + " timed out");
         }
-        Optional<ContainerExit> failedStart = start(containerId, observer);
-        if (failedStart.isPresent()) {
-            return failedStart.get();
+        if (warmScript == null) {
+            Optional<ContainerExit> failedStart = start(containerId, observer);
+            if (failedStart.isPresent()) {
+                return failedStart.get();
+            }
         }
         long startedNanos = System.nanoTime();
         observer.started();
         if (stdin != null) {
-            stdin.feed(spec.stdin().getBytes(StandardCharsets.UTF_8));
+            byte[] input = spec.hasStdin() ? spec.stdin().getBytes(StandardCharsets.UTF_8) : new byte[0];
+            stdin.feed(warmScript == null ? input : concat(warmScript, input));
         }
         boolean timedOut = awaitExit(containerId, spec.timeout());
         long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
@@ -488,11 +323,18 @@ public final class ContainerLauncher implements AutoCloseable {
                     DRAIN_TIMEOUT);
         }
         ContainerState state = uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState();
+        // A warm container started long before its run: the engine's start time is the waiting shell's.
         return new ContainerExit(
                 timedOut,
                 state.getExitCodeLong() == null ? null : state.getExitCodeLong().intValue(),
                 Boolean.TRUE.equals(state.getOOMKilled()),
-                durationMs(state).orElse(wallMs));
+                warmScript == null ? durationMs(state).orElse(wallMs) : wallMs);
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
     }
 
     /**
@@ -664,81 +506,6 @@ public final class ContainerLauncher implements AutoCloseable {
          */
         boolean awaitDrained(Duration timeout) throws InterruptedException {
             return drained.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** The warm run's frames, held until the engine started the process, then passed on as they come. */
-    private static final class HeldOutput implements ExecSession.FrameSink {
-
-        private final ContainerObserver observer;
-        private List<byte[]> heldStdout = new ArrayList<>();
-        private List<Map.Entry<OutputStream, byte[]>> held = new ArrayList<>();
-        private boolean released;
-
-        HeldOutput(ContainerObserver observer) {
-            this.observer = observer;
-        }
-
-        @Override
-        public synchronized void frame(int stream, byte[] payload) {
-            OutputStream to = switch (stream) {
-                case ExecSession.STDOUT -> OutputStream.STDOUT;
-                case ExecSession.STDERR -> OutputStream.STDERR;
-                default -> null; // stdin: never sent back without a TTY
-            };
-            if (to == null) {
-                return;
-            }
-            if (released) {
-                observer.output(to, payload);
-            } else if (held != null) {
-                held.add(Map.entry(to, payload));
-                if (to == OutputStream.STDOUT) {
-                    heldStdout.add(payload);
-                }
-            }
-        }
-
-        /** The process runs: what it wrote so far, then all it writes, goes to the observer. */
-        synchronized void release() {
-            held.forEach(frame -> observer.output(frame.getKey(), frame.getValue()));
-            held = null;
-            released = true;
-        }
-
-        synchronized boolean released() {
-            return released;
-        }
-
-        /** The process never ran: what came is the engine's reason on stdout. Returned, and nothing more is passed on. */
-        synchronized String discard() {
-            StringBuilder reason = new StringBuilder();
-            heldStdout.forEach(bytes -> reason.append(new String(bytes, StandardCharsets.UTF_8)));
-            held = null;
-            return reason.toString();
-        }
-    }
-
-    /** Whether the engine reported an {@code oom} event before the events request ended. */
-    private static final class OomEventWaiter extends ResultCallback.Adapter<Event> {
-
-        final CompletableFuture<Boolean> seen = new CompletableFuture<>();
-
-        @Override
-        public void onNext(Event event) {
-            seen.complete(true);
-        }
-
-        @Override
-        public void onComplete() {
-            seen.complete(false);
-            super.onComplete();
-        }
-
-        @Override
-        public void onError(Throwable failure) {
-            seen.completeExceptionally(failure);
-            super.onError(failure);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.coderun.worker.sandbox;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,12 +22,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Started containers waiting for a run, per {@link PoolKey}, each used by exactly one run: {@link #take} hands a
- * container to one caller and forgets it; that caller runs its process in it ({@code docker exec}) and removes it.
+ * container to one caller and forgets it; that caller hands its shell the run's process ({@link #script}) and removes
+ * the container after the run.
  *
  * <p>A key is kept warm while a run of it was seen within {@code keepWarmFor}. Its size follows demand: at least
  * {@code sizePerKey} containers, and as many as runs of it ran at once here lately ({@link #begin}/{@link #end}), so a
@@ -34,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@code maxContainers}, the most recently run keys first. A refill (after every take, demand and end, and on a fixed
  * tick which also lets idle keys go) works out what is missing and creates up to {@code parallelCreates} containers at
  * once, since one create-and-start (≈ 0.3–0.4 s here) would otherwise bound how fast a busy key is refilled.
- * A key whose waiter cannot run (the image lacks {@code sleep}, say) is disabled for the life of the pool: its runs go
+ * A key whose waiter cannot run (the image lacks {@code /bin/sh}, say) is disabled for the life of the pool: its runs go
  * cold; other failures to create one are retried by the next refill. Pooled containers carry this worker's id label, so the orphan sweep at the
  * next start ({@link ContainerLauncher#removeOrphans}) removes those a crash left behind; {@link #close} removes the
  * rest.
@@ -46,11 +49,64 @@ public final class WarmPool implements AutoCloseable {
     /** Marks a pooled container; its value is {@code warm}. Pooled containers have no run id label. */
     public static final String LABEL_POOL = "coderun.pool";
 
+    /** Ends the script a warm container's shell reads from stdin before it runs it. */
+    static final String END_OF_SCRIPT = "#coderun-run-8d41f0c6";
+
     /**
-     * A pooled container's main process: one process that only waits, until the container is removed. It holds one
-     * pid, so the container's pids limit is the spec's plus one and the run gets exactly the spec's.
+     * A pooled container's main process: a shell that reads a script from stdin up to the line
+     * {@link #END_OF_SCRIPT} and runs it ({@link #script}); the script ends in {@code exec} of the run's process, which
+     * so becomes the container's main process, as in a cold container. It reads stdin one byte at a time (as every
+     * POSIX shell's {@code read} does on a pipe), so what follows that line is the run's own stdin.
      */
-    static final List<String> WAITER = List.of("sleep", "2147483647");
+    static final List<String> WAITER = List.of("/bin/sh", "-c",
+            "c=; while IFS= read -r l; do if [ \"$l\" = '" + END_OF_SCRIPT + "' ]; then unset l; eval \"$c\"; exit 125;"
+                    + " fi; c=\"$c$l\n\"; done; exit 125",
+            "coderun-warm");
+
+    /** The variables the waiting shell itself exports; the script unsets them, so the run's process sees the spec's. */
+    private static final List<String> SHELL_VARIABLES = List.of("SHLVL", "PWD", "OLDPWD");
+
+    /**
+     * What a warm container's shell is given to run {@code spec}'s process: the spec's env exported over the
+     * container's own (as a cold container's env is the image's overlaid by the spec's), then {@code exec} of its
+     * entrypoint and command, every word single-quoted, ended by {@link #END_OF_SCRIPT}. A command not on the path
+     * fails with 127 and the engine's wording, as a cold start of it does. Empty for a spec the shell cannot be given
+     * exactly (an env name that is not a shell name, a line that reads as the end): such a run goes cold.
+     */
+    static Optional<byte[]> script(ContainerSpec spec) {
+        StringBuilder script = new StringBuilder("unset ").append(String.join(" ", SHELL_VARIABLES)).append('\n');
+        for (String variable : spec.env()) {
+            int eq = variable.indexOf('=');
+            if (eq <= 0 || !SHELL_NAME.matcher(variable.substring(0, eq)).matches()) {
+                return Optional.empty();
+            }
+            script.append("export ").append(quoted(variable)).append('\n');
+        }
+        List<String> command = new ArrayList<>(spec.entrypoint());
+        command.addAll(spec.cmd());
+        if (command.isEmpty()) {
+            return Optional.empty();
+        }
+        String program = quoted(command.getFirst());
+        script.append("command -v ").append(program).append(" >/dev/null 2>&1 || { echo ")
+                .append(quoted("exec: \"" + command.getFirst() + "\": executable file not found in $PATH"))
+                .append(" >&2; exit 127; }\n");
+        script.append("exec");
+        command.forEach(word -> script.append(' ').append(quoted(word)));
+        script.append('\n');
+        if (script.toString().lines().anyMatch(END_OF_SCRIPT::equals)) {
+            return Optional.empty();
+        }
+        script.append(END_OF_SCRIPT).append('\n');
+        return Optional.of(script.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final Pattern SHELL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** {@code word} as one single-quoted shell word: nothing in it is expanded. */
+    private static String quoted(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
 
     private static final Duration TICK = Duration.ofSeconds(30);
     /** How long the largest number of runs of a key seen at once keeps sizing its pool. */
@@ -291,7 +347,7 @@ public final class WarmPool implements AutoCloseable {
 
     /**
      * Creates and starts a container for the key; empty when that failed. When the waiter cannot run in the image (it
-     * exits at once, or the engine cannot start it: no {@code sleep}) the key is disabled; any other failure (the
+     * exits at once, or the engine cannot start it: no {@code /bin/sh}) the key is disabled; any other failure (the
      * engine busy or briefly failing) is retried by the next refill.
      */
     private Optional<String> create(PoolKey key) {
@@ -302,13 +358,15 @@ public final class WarmPool implements AutoCloseable {
             var create = docker.createContainerCmd(key.image())
                     .withEntrypoint(WAITER)
                     .withCmd(List.of())
+                    .withStdinOpen(true)
+                    .withStdInOnce(true)
                     .withUser(key.user())
                     .withLabels(labels)
                     .withHostConfig(ContainerLauncher.hostConfig(key.memoryBytes(), key.nanoCpus(),
-                            key.pidsLimit() + 1, key.networkMode(), key.readOnlyRootfs(), key.tmpfs(),
+                            key.pidsLimit(), key.networkMode(), key.readOnlyRootfs(), key.tmpfs(),
                             key.capDrop(), key.securityOpts()))
                     .withTty(false)
-                    .withAttachStdin(false)
+                    .withAttachStdin(true)
                     .withAttachStdout(false)
                     .withAttachStderr(false);
             if (key.workingDir() != null) {

@@ -3,9 +3,11 @@ package dev.coderun.worker.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coderun.worker.TestRuns;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -78,13 +80,33 @@ class PoolKeyTest {
     }
 
     @Test
-    void aFailedWarmStartGetsTheExitCodeOfAFailedColdStart() {
-        assertThat(ContainerLauncher.startFailureExitCode(
-                "exec: \"x\": executable file not found in $PATH: unknown", 126)).isEqualTo(127);
-        assertThat(ContainerLauncher.startFailureExitCode("exec: \"/x\": no such file or directory", 126))
-                .isEqualTo(127);
-        assertThat(ContainerLauncher.startFailureExitCode("exec: \"/etc\": permission denied", 126)).isEqualTo(126);
-        assertThat(ContainerLauncher.startFailureExitCode("something else", 126)).isEqualTo(126);
+    void theWarmScriptExportsTheEnvAndExecsTheCommandWithEveryWordQuoted() {
+        ContainerSpec spec = policy.containerFor(TestRuns.aRun().command("printf", "%s", "it's", "$HOME")
+                .env(Map.of("A", "x'y")).build(), "w");
+
+        String script = new String(WarmPool.script(spec).orElseThrow(), StandardCharsets.UTF_8);
+
+        assertThat(script).startsWith("unset SHLVL PWD OLDPWD\n")
+                .contains("export 'A=x'\\''y'\n")
+                .contains("command -v 'printf' >/dev/null 2>&1 || { echo 'exec: \"printf\": executable file not found in"
+                        + " $PATH' >&2; exit 127; }\n")
+                .endsWith("exec 'printf' '%s' 'it'\\''s' '$HOME'\n" + WarmPool.END_OF_SCRIPT + "\n");
+    }
+
+    @Test
+    void aSpecTheWaitingShellCannotBeGivenExactlyGoesCold() {
+        ContainerSpec endLine = policy.containerFor(TestRuns.aRun().command("echo", "a\n" + WarmPool.END_OF_SCRIPT + "\nb")
+                .build(), "w");
+        ContainerSpec fine = policy.containerFor(TestRuns.aRun().command("echo", "a\n" + WarmPool.END_OF_SCRIPT + " ")
+                .build(), "w");
+        ContainerSpec badName = new ContainerSpec(fine.image(), fine.entrypoint(), fine.cmd(), List.of("A-B=1"),
+                fine.workingDir(), fine.user(), fine.labels(), fine.memoryBytes(), fine.nanoCpus(), fine.pidsLimit(),
+                fine.networkMode(), fine.readOnlyRootfs(), fine.tmpfs(), fine.capDrop(), fine.securityOpts(),
+                fine.stdin(), fine.timeout());
+
+        assertThat(WarmPool.script(endLine)).isEmpty();
+        assertThat(WarmPool.script(badName)).isEmpty();
+        assertThat(WarmPool.script(fine)).isPresent();
     }
 
     private PoolKey key(int memoryMb) {
