@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param bootstrapServers Kafka brokers
  * @param applicationId the Kafka Streams application id; every scheduler instance of one deployment shares it
  * @param stateDir where local state stores live; one per instance on a machine
- * @param commitInterval how often a Kafka transaction commits; a dispatch is visible to workers only then
+ * @param commitInterval how often a Kafka transaction commits at the latest; a decision that dispatches or stops a run
+ *     asks for its commit at once, since workers see it only then
  * @param pollTimeout how long a stream thread blocks polling for input; a commit waits for the poll to return
  * @param maxActiveRunsPerHandle runs of one handle dispatched and not finished at once
  * @param maxQueuedRunsPerHandle runs of one handle waiting; one more is REJECTED with {@code queue_full}

@@ -229,6 +229,12 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             context.forward(new Record<>(directive.runId(), directive, timestamp,
                     headersFor(directive.runId(), span, runId, traced)), sink);
         }
+        if (!decision.directives().isEmpty()) {
+            // A directive is visible to workers only once the transaction commits: ask for the commit at the end of
+            // this processing loop rather than at the next commit interval, which would add up to that interval to
+            // every dispatch hop.
+            context.commit();
+        }
         // After the forwards, so an ended run's last records still carry its trace.
         decision.ended().forEach(runTraces::delete);
         metrics.applied(decision, clock.instant());
