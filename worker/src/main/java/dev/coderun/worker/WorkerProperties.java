@@ -70,7 +70,8 @@ public record WorkerProperties(
      *     that the dispatch partitions assigned to it go to workers that can take runs; it rejoins when a slot frees.
      *     Keep it below the share consumer's {@code max.poll.interval.ms} (5 min). Default 10s
      * @param shutdownGrace on shutdown, how long running runs may still finish before their containers are killed and
-     *     they end ERRORED ({@code worker_shutdown}). Default 30s
+     *     they are handed back to the scheduler, which runs them again elsewhere while their {@code max_attempts}
+     *     allow (else they end ERRORED {@code worker_lost}). Default 30s
      */
     public record Dispatch(
             @DefaultValue("1s") @DurationMin(millis = 10) Duration pollTimeout,

@@ -15,6 +15,7 @@ import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
 import dev.coderun.events.Topics;
 import dev.coderun.events.WorkerHeartbeat;
+import dev.coderun.events.WorkerHeartbeat.RunAttempt;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -196,9 +197,13 @@ class WorkerDispatchIT {
         assertThat(topics.finished(longRun.runId())).isEmpty();
     }
 
+    /**
+     * Past the shutdown grace the worker hands its runs back as a drain past its deadline does: killed, not reported,
+     * and listed as handed back in its last heartbeat, so the scheduler runs them again at once.
+     */
     @Test
-    void aWorkerThatShutsDownKillsWhatStillRunsAndReportsIt() throws Exception {
-        startWorker(1, "--coderun.worker.dispatch.shutdown-grace=0s");
+    void aWorkerThatShutsDownHandsBackWhatStillRuns() throws Exception {
+        String workerId = startWorker(1, "--coderun.worker.dispatch.shutdown-grace=0s");
         DispatchRun run = dispatch(aBusyboxRun().command("sleep 30").timeoutSeconds(60));
         await().atMost(RUN_BOUND).until(() -> topics.eventsOf(run.runId()).stream()
                 .anyMatch(RunStarted.class::isInstance));
@@ -206,11 +211,15 @@ class WorkerDispatchIT {
         long stopping = System.nanoTime();
         workers.stopFirst();
 
-        RunFinished finished = awaitFinished(run);
+        RunAttempt attempt = new RunAttempt(run.runId(), run.attempt());
+        await().atMost(RUN_BOUND).until(() -> topics.heartbeatsOf(workerId).stream()
+                .anyMatch(beat -> beat.handedBack().contains(attempt)));
         assertThat(Duration.ofNanos(System.nanoTime() - stopping)).isLessThan(Duration.ofSeconds(15));
-        assertThat(finished.status()).isEqualTo(RunStatus.ERRORED);
-        assertThat(finished.error().code()).isEqualTo("worker_shutdown");
+        assertThat(topics.heartbeatsOf(workerId).getLast().handedBack()).contains(attempt);
+        assertThat(topics.heartbeatsOf(workerId).getLast().activeRunIds()).isEmpty();
         assertThat(TestWorkers.containersOf(run.runId())).isEmpty();
+        // Its last heartbeat went out after the run was killed: had the worker reported the run, it would be there.
+        assertThat(topics.finished(run.runId())).isEmpty();
     }
 
     @Test

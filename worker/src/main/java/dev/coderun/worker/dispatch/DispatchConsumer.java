@@ -123,7 +123,11 @@ class DispatchConsumer implements SmartLifecycle {
         log.info("worker {} takes dispatches with {} slots", properties.id(), activeRuns.slots());
     }
 
-    /** Stops taking runs, lets running runs finish within the shutdown grace, then kills what still runs. */
+    /**
+     * Stops taking runs, lets running runs finish within the shutdown grace, then hands back what still runs
+     * ({@link DrainControl#handBackAll}): killed and unreported, listed as handed back in the final heartbeat, so the
+     * scheduler runs each again elsewhere as its next attempt at once, as for a drain whose deadline passed.
+     */
     @Override
     public void stop() {
         running = false;
@@ -131,14 +135,13 @@ class DispatchConsumer implements SmartLifecycle {
             pollThread.join(properties.dispatch().pollTimeout().plus(REQUEST_TIMEOUT).plus(RETRY_BACKOFF));
             runs.shutdown();
             if (!runs.awaitTermination(properties.dispatch().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("runs {} still running after the shutdown grace; killing them", activeRuns.runIds());
-                activeRuns.stopAll(StopCause.SHUTDOWN);
+                drainControl.handBackAll("worker shutting down, runs still running after the shutdown grace");
                 if (!runs.awaitTermination(ABORT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.error("runs {} did not report their end", activeRuns.runIds());
+                    log.error("runs {} did not end", activeRuns.runIds());
                 }
             }
         } catch (InterruptedException e) {
-            activeRuns.stopAll(StopCause.SHUTDOWN);
+            drainControl.handBackAll("worker shutdown interrupted");
             Thread.currentThread().interrupt();
         }
     }

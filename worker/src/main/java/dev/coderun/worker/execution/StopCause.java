@@ -21,7 +21,10 @@ public enum StopCause {
      * gives it up and runs it again while its {@code max_attempts} allow (else it ends ERRORED {@code worker_lost}).
      */
     HANDED_BACK(false),
-    /** The worker shuts down and the shutdown grace has passed. */
+    /**
+     * The run's thread was interrupted without a stop: the worker is going down in a way it did not plan (a shutdown
+     * it planned hands its runs back, {@link #HANDED_BACK}). Reported ERRORED {@code worker_shutdown}.
+     */
     SHUTDOWN(true);
 
     private final boolean reported;

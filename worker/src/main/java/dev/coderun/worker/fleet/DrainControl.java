@@ -127,20 +127,29 @@ public class DrainControl implements SmartLifecycle {
             current = drain;
         }
         if (current.handBackDue(clock.instant())) {
-            List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.HANDED_BACK);
-            if (!stopped.isEmpty()) {
-                Instant now = clock.instant();
-                synchronized (this) {
-                    stopped.forEach(run -> handedBack.addLast(
-                            new HandedBack(new RunAttempt(run.runId(), run.attempt()), now)));
-                    while (handedBack.size() > HANDED_BACK_LISTED_AT_MOST) {
-                        handedBack.removeFirst();
-                    }
-                }
-                log.warn("drain deadline {} passed: handing back {} (killed, unreported; the scheduler runs them again "
-                        + "as their next attempt while max_attempts allow)", current.deadline(), stopped);
-            }
+            handBackAll("drain deadline " + current.deadline() + " passed");
         }
+    }
+
+    /**
+     * Stops every run still held {@link StopCause#HANDED_BACK} (killed, unreported) and lists it as handed back in the
+     * heartbeats, so the scheduler runs it again as its next attempt at once. Returns the runs stopped.
+     */
+    public List<ClaimedRun> handBackAll(String why) {
+        List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.HANDED_BACK);
+        if (!stopped.isEmpty()) {
+            Instant now = clock.instant();
+            synchronized (this) {
+                stopped.forEach(run -> handedBack.addLast(
+                        new HandedBack(new RunAttempt(run.runId(), run.attempt()), now)));
+                while (handedBack.size() > HANDED_BACK_LISTED_AT_MOST) {
+                    handedBack.removeFirst();
+                }
+            }
+            log.warn("{}: handing back {} (killed, unreported; the scheduler runs them again as their next attempt "
+                    + "while max_attempts allow)", why, stopped);
+        }
+        return stopped;
     }
 
     private record HandedBack(RunAttempt attempt, Instant at) {}
