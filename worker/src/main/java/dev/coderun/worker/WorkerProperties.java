@@ -118,7 +118,8 @@ public record WorkerProperties(
     /**
      * @param chunkSize retained output is published in chunks of at most this size. Default 32KB
      * @param flushInterval how often output that has not filled a chunk is published while the run is running, so it
-     *     can be watched live. Default 100ms
+     *     can be watched live; output that comes when nothing was published for this long is published at once.
+     *     Default 100ms
      */
     public record Output(
             @DefaultValue("32KB") DataSize chunkSize,

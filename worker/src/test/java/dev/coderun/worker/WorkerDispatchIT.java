@@ -16,6 +16,7 @@ import dev.coderun.events.RunStatus;
 import dev.coderun.events.Topics;
 import dev.coderun.events.WorkerHeartbeat;
 import dev.coderun.events.WorkerHeartbeat.RunAttempt;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -201,6 +202,24 @@ class WorkerDispatchIT {
      * Past the shutdown grace the worker hands its runs back as a drain past its deadline does: killed, not reported,
      * and listed as handed back in its last heartbeat, so the scheduler runs them again at once.
      */
+    /**
+     * With a flush interval far longer than the run, output after a quiet interval is published at once, and output
+     * that closely follows published output waits for the next flush (here: the run's end).
+     */
+    @Test
+    void outputAfterAQuietIntervalIsPublishedAtOnceAndCloseOutputIsBatched() throws Exception {
+        startWorker(1, "--coderun.worker.output.flush-interval=20s");
+        DispatchRun run = dispatch(aBusyboxRun().command("echo first; sleep 2; echo second; echo third"));
+
+        await().atMost(RUN_BOUND).until(() -> output(run, OutputStream.STDOUT).equals("first\n"));
+        assertThat(topics.finished(run.runId())).isEmpty();
+
+        awaitFinished(run);
+        assertThat(topics.chunksOf(run.runId()))
+                .extracting(chunk -> new String(chunk.data(), StandardCharsets.UTF_8))
+                .containsExactly("first\n", "second\nthird\n");
+    }
+
     @Test
     void aWorkerThatShutsDownHandsBackWhatStillRuns() throws Exception {
         String workerId = startWorker(1, "--coderun.worker.dispatch.shutdown-grace=0s");

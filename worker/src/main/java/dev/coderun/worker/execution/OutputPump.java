@@ -5,6 +5,8 @@ import dev.coderun.events.OutputChunk.OutputStream;
 import dev.coderun.events.OutputSummary;
 import dev.coderun.worker.output.OutputCapture;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -15,7 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds one attempt's output through its {@link OutputCapture} and publishes the chunks it cuts, in order. Output
- * arrives on the engine's stream thread and flushes come from a timer, hence the lock.
+ * arrives on the engine's stream thread and flushes come from a timer, hence the lock. Output that comes when nothing
+ * was published for a flush interval (the first bytes of a run, a line after a pause) is published at once; output
+ * that follows closely waits for the timer's next flush, so a chatty process still makes about one chunk per interval.
  */
 final class OutputPump {
 
@@ -24,20 +28,29 @@ final class OutputPump {
     private final OutputCapture capture;
     private final KafkaRunPublisher publisher;
     private final Clock clock;
+    private final Duration flushInterval;
     private final List<Future<RecordMetadata>> sends = new ArrayList<>();
+    /** When a chunk was last published; null before the first. */
+    private Instant lastPublished;
 
-    OutputPump(OutputCapture capture, KafkaRunPublisher publisher, Clock clock) {
+    OutputPump(OutputCapture capture, KafkaRunPublisher publisher, Clock clock, Duration flushInterval) {
         this.capture = capture;
         this.publisher = publisher;
         this.clock = clock;
+        this.flushInterval = flushInterval;
     }
 
     synchronized void output(OutputStream stream, byte[] bytes) {
-        publish(capture.append(stream, bytes, clock.instant()));
+        Instant now = clock.instant();
+        publish(capture.append(stream, bytes, now), now);
+        if (lastPublished == null || !now.isBefore(lastPublished.plus(flushInterval))) {
+            publish(capture.flush(now), now);
+        }
     }
 
     synchronized void flush() {
-        publish(capture.flush(clock.instant()));
+        Instant now = clock.instant();
+        publish(capture.flush(now), now);
     }
 
     /**
@@ -68,9 +81,10 @@ final class OutputPump {
         return summary;
     }
 
-    private void publish(List<OutputChunk> chunks) {
+    private void publish(List<OutputChunk> chunks, Instant now) {
         for (OutputChunk chunk : chunks) {
             sends.add(publisher.chunk(chunk));
+            lastPublished = now;
         }
     }
 }

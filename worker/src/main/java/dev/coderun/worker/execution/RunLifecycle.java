@@ -148,7 +148,8 @@ public final class RunLifecycle implements DisposableBean {
                 new OutputCapture(spec.handle(), spec.runId(), dispatch.attempt(), spec.maxOutputBytes(),
                         (int) outputSettings.chunkSize().toBytes()),
                 publisher,
-                clock);
+                clock,
+                outputSettings.flushInterval());
         long flushMs = outputSettings.flushInterval().toMillis();
         ScheduledFuture<?> flushing =
                 flusher.scheduleWithFixedDelay(pump::flush, flushMs, flushMs, TimeUnit.MILLISECONDS);
