@@ -1,11 +1,11 @@
 package dev.coderun.gateway.health;
 
+import dev.coderun.observability.CachedHealthIndicator;
+import dev.coderun.observability.KafkaHealth;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.context.annotation.Bean;
@@ -34,12 +34,7 @@ class DependencyHealth {
 
     @Bean
     CachedHealthIndicator kafkaHealthIndicator(Admin healthAdmin, HealthProperties properties) {
-        return new CachedHealthIndicator("kafka", () -> {
-            var cluster = healthAdmin.describeCluster(
-                    new DescribeClusterOptions().timeoutMs((int) properties.timeout().toMillis()));
-            int brokers = cluster.nodes().get(properties.timeout().toMillis(), TimeUnit.MILLISECONDS).size();
-            return Health.up().withDetail("brokers", brokers).build();
-        }, properties.interval(), properties.timeout());
+        return KafkaHealth.indicator(healthAdmin, properties.interval(), properties.timeout());
     }
 
     @Bean

@@ -7,7 +7,7 @@ import dev.coderun.events.RunEvent;
 import dev.coderun.events.Topics;
 import dev.coderun.events.RunAccepted;
 import dev.coderun.gateway.api.DatabaseUnavailable;
-import dev.coderun.gateway.api.KafkaTracing;
+import dev.coderun.observability.KafkaTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;

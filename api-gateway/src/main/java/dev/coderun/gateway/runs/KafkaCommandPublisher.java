@@ -4,7 +4,7 @@ import dev.coderun.events.MessageSerde;
 import dev.coderun.events.RunCommand;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
-import dev.coderun.gateway.api.KafkaTracing;
+import dev.coderun.observability.KafkaTracing;
 import io.micrometer.tracing.Span;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,26 @@
+package dev.coderun.observability;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.springframework.boot.health.contributor.Health;
+
+/** Health {@code kafka}: UP with the number of brokers when the cluster describes itself within the timeout. */
+public final class KafkaHealth {
+
+    private KafkaHealth() {}
+
+    /**
+     * A {@link CachedHealthIndicator} asking {@code admin} for the cluster's brokers every {@code interval}; the
+     * request gives up after {@code timeout}. The admin client is the caller's to close.
+     */
+    public static CachedHealthIndicator indicator(Admin admin, Duration interval, Duration timeout) {
+        long timeoutMs = timeout.toMillis();
+        return new CachedHealthIndicator("kafka", () -> {
+            int brokers = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs))
+                    .nodes().get(timeoutMs, TimeUnit.MILLISECONDS).size();
+            return Health.up().withDetail("brokers", brokers).build();
+        }, interval, timeout);
+    }
+}
