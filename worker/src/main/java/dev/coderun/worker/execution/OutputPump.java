@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds one attempt's output through its {@link OutputCapture} and publishes the chunks it cuts, in order. Output
+ * Feeds one attempt's output through its {@link OutputCapture} and publishes the chunks it cuts, in order, each with
+ * the attempt's trace headers (the execution span's context, so the chunks' projection joins the run's trace). Output
  * arrives on the engine's stream thread and flushes come from a timer, hence the lock.
  */
 final class OutputPump {
@@ -24,12 +26,14 @@ final class OutputPump {
     private final OutputCapture capture;
     private final KafkaRunPublisher publisher;
     private final Clock clock;
+    private final Headers trace;
     private final List<Future<RecordMetadata>> sends = new ArrayList<>();
 
-    OutputPump(OutputCapture capture, KafkaRunPublisher publisher, Clock clock) {
+    OutputPump(OutputCapture capture, KafkaRunPublisher publisher, Clock clock, Headers trace) {
         this.capture = capture;
         this.publisher = publisher;
         this.clock = clock;
+        this.trace = trace;
     }
 
     synchronized void output(OutputStream stream, byte[] bytes) {
@@ -70,7 +74,7 @@ final class OutputPump {
 
     private void publish(List<OutputChunk> chunks) {
         for (OutputChunk chunk : chunks) {
-            sends.add(publisher.chunk(chunk));
+            sends.add(publisher.chunk(chunk, trace));
         }
     }
 }

@@ -49,7 +49,7 @@ import org.springframework.stereotype.Component;
  * <p>Tracing ({@link KafkaTracing}): the execution is a span under the dispatch's, with one child per container phase in
  * turn — {@code container create} (a cold container's image check and create, or a warm one's exec create),
  * {@code container start} (attach and start, until the process runs) and {@code container wait} (until its end is
- * known) — and the run's events carry the execution span's context.
+ * known) — and the run's events and output chunks carry the execution span's context.
  */
 @Component
 public final class RunLifecycle implements DisposableBean {
@@ -150,7 +150,8 @@ public final class RunLifecycle implements DisposableBean {
                 new OutputCapture(spec.handle(), spec.runId(), dispatch.attempt(), spec.maxOutputBytes(),
                         (int) outputSettings.chunkSize().toBytes()),
                 publisher,
-                clock);
+                clock,
+                tracing.headers(execution));
         long flushMs = outputSettings.flushInterval().toMillis();
         ScheduledFuture<?> flushing =
                 flusher.scheduleWithFixedDelay(pump::flush, flushMs, flushMs, TimeUnit.MILLISECONDS);
