@@ -6,6 +6,7 @@ import dev.coderun.events.SubmitRun;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.FieldViolation;
 import dev.coderun.gateway.api.RequestSpans;
+import dev.coderun.gateway.api.RunIdLogging;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.quota.DailyWriteQuota;
@@ -388,7 +389,7 @@ public class RunSubmissions {
         List<Span> spans = indexes.stream()
                 .map(i -> tracing.producer(requests.get(i), "gateway publish SubmitRun", specs[i].runId()))
                 .toList();
-        return commands.publishAll(submits, spans).flatMap(verdicts -> {
+        Mono<Void> published = commands.publishAll(submits, spans).flatMap(verdicts -> {
             List<RunSpec> accepted = new ArrayList<>();
             List<String> traceIds = new ArrayList<>();
             List<PostgresIdempotencyKeys.Claim> released = new ArrayList<>();
@@ -416,6 +417,9 @@ public class RunSubmissions {
             return Mono.when(
                     rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size()));
         });
+        // Lines logged about a group of one run carry its id; those about a larger group name how many runs.
+        return indexes.size() == 1 ? published.contextWrite(RunIdLogging.about(specs[indexes.getFirst()].runId()))
+                : published;
     }
 
     /**
