@@ -40,11 +40,9 @@ class TracingIT {
 
     @Test
     void theSpansOfOneRunShareItsTraceIdAndNestFromTheRequestToTheProjection() {
-        Api.Response submitted =
-                tenant.api.post(tenant.runs(), Map.of("runtime_key", "busybox", "command", "echo traced"));
-        assertThat(submitted.status()).isEqualTo(202);
-        String runId = submitted.data().get("id").asString();
-        String traceId = submitted.data().get("trace_id").asString();
+        Submitted submitted = submit("echo traced");
+        String runId = submitted.runId();
+        String traceId = submitted.traceId();
         assertThat(traceId).matches(HEX_TRACE_ID);
 
         JsonNode run = tenant.awaitRun(runId, Tenant::terminal);
@@ -105,11 +103,9 @@ class TracingIT {
         for (int i = 0; i < Stack.MAX_ACTIVE_PER_HANDLE; i++) {
             blockers.add(tenant.submit(Map.of("runtime_key", "busybox", "command", "sleep 2")));
         }
-        Api.Response submitted =
-                tenant.api.post(tenant.runs(), Map.of("runtime_key", "busybox", "command", "echo later"));
-        assertThat(submitted.status()).isEqualTo(202);
-        String runId = submitted.data().get("id").asString();
-        String traceId = submitted.data().get("trace_id").asString();
+        Submitted submitted = submit("echo later");
+        String runId = submitted.runId();
+        String traceId = submitted.traceId();
 
         JsonNode run = tenant.awaitRun(runId, Tenant::terminal);
         assertThat(run.get("status").asString()).isEqualTo("SUCCEEDED");
@@ -129,11 +125,9 @@ class TracingIT {
 
     @Test
     void aCancelIsTracedFromItsRequestToTheStopOnTheWorkerAndTheRunKeepsItsTrace() {
-        Api.Response submitted =
-                tenant.api.post(tenant.runs(), Map.of("runtime_key", "busybox", "command", "sleep 30"));
-        assertThat(submitted.status()).isEqualTo(202);
-        String runId = submitted.data().get("id").asString();
-        String runTrace = submitted.data().get("trace_id").asString();
+        Submitted submitted = submit("sleep 30");
+        String runId = submitted.runId();
+        String runTrace = submitted.traceId();
         tenant.awaitStatus(runId, RunStatus.RUNNING);
 
         Api.Response cancel = tenant.api.post(tenant.runs() + "/" + runId + "/cancel", null);
@@ -169,6 +163,16 @@ class TracingIT {
                 .extracting(span -> lower(span.name())).contains("worker execute");
         assertThat(runSpans.values()).extracting(span -> lower(span.name()))
                 .doesNotContain("gateway publish cancelrun", "worker stop");
+    }
+
+    /** A run accepted with its trace. */
+    private record Submitted(String runId, String traceId) {}
+
+    /** Submits {@code command} on busybox; the run is accepted and names a trace. */
+    private static Submitted submit(String command) {
+        Api.Response submitted = tenant.api.post(tenant.runs(), Map.of("runtime_key", "busybox", "command", command));
+        assertThat(submitted.status()).as(submitted.body().toString()).isEqualTo(202);
+        return new Submitted(submitted.data().get("id").asString(), submitted.data().get("trace_id").asString());
     }
 
     /** The spans of the trace, by id, once every one of {@code names} (lower case) has arrived. */

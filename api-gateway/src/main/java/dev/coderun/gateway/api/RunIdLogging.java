@@ -1,18 +1,15 @@
 package dev.coderun.gateway.api;
 
-import io.micrometer.context.ContextRegistry;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.MDC;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
-import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 
@@ -43,9 +40,7 @@ public class RunIdLogging implements WebFilter {
 
     /** Registers the MDC accessor and turns on automatic propagation; calling it again changes nothing. */
     public static void install() {
-        ContextRegistry.getInstance().registerThreadLocalAccessor(
-                KEY, () -> MDC.get(KEY), value -> MDC.put(KEY, value), () -> MDC.remove(KEY));
-        Hooks.enableAutomaticContextPropagation();
+        ReactorMdc.bridge(KEY);
     }
 
     @Override

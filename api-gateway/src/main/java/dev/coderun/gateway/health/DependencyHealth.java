@@ -3,9 +3,7 @@ package dev.coderun.gateway.health;
 import dev.coderun.observability.CachedHealthIndicator;
 import dev.coderun.observability.KafkaHealth;
 import io.r2dbc.spi.ConnectionFactory;
-import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.context.annotation.Bean;
@@ -24,12 +22,8 @@ class DependencyHealth {
 
     @Bean(destroyMethod = "close")
     Admin healthAdmin(KafkaAdmin kafkaAdmin, HealthProperties properties) {
-        Map<String, Object> config = new java.util.HashMap<>(kafkaAdmin.getConfigurationProperties());
-        int timeoutMs = (int) properties.timeout().toMillis();
-        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "coderun-gateway-health");
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-        return Admin.create(config);
+        return KafkaHealth.admin(
+                kafkaAdmin.getConfigurationProperties(), "coderun-gateway-health", properties.timeout());
     }
 
     @Bean

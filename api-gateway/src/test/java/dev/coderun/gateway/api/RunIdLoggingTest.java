@@ -117,12 +117,7 @@ class RunIdLoggingTest {
 
         @GetMapping("/v2/handles/{handle}/code-runs/{runId}")
         Mono<Map<String, String>> read(@PathVariable String runId) {
-            return Mono.fromRunnable(() -> log.info("before the hop"))
-                    .then(Mono.fromCallable(() -> {
-                        log.info("on another thread");
-                        return Map.of("thread", Thread.currentThread().getName());
-                    }).subscribeOn(Schedulers.boundedElastic()))
-                    .doOnNext(done -> log.info("after the hop"));
+            return RequestIdLoggingTest.Work.hopping(log);
         }
 
         @PostMapping("/v2/handles/{handle}/code-runs/{runId}/cancel")

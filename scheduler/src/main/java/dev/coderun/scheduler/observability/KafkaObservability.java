@@ -19,12 +19,8 @@ class KafkaObservability {
 
     @Bean(destroyMethod = "close")
     Admin observabilityAdmin(SchedulerProperties scheduler, ObservabilityProperties properties) {
-        int timeoutMs = (int) properties.healthTimeout().toMillis();
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, scheduler.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "coderun-scheduler-observability",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs));
+        return KafkaHealth.admin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, scheduler.bootstrapServers()),
+                "coderun-scheduler-observability", properties.healthTimeout());
     }
 
     @Bean

@@ -24,12 +24,8 @@ class DependencyHealth {
 
     @Bean(destroyMethod = "close")
     Admin healthAdmin(WorkerProperties worker, ObservabilityProperties properties) {
-        int timeoutMs = (int) properties.healthTimeout().toMillis();
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, worker.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "coderun-worker-health-" + worker.id(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs));
+        return KafkaHealth.admin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, worker.bootstrapServers()),
+                "coderun-worker-health-" + worker.id(), properties.healthTimeout());
     }
 
     @Bean
