@@ -74,8 +74,8 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     private SchedulerStores stores;
     private KeyValueStore<String, String> runTraces;
 
-    AdmissionProcessor(
-            Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics, KafkaTracing traces) {
+    AdmissionProcessor(Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics,
+            KafkaTracing traces) {
         this.admission = admission;
         this.clock = clock;
         this.leaseCheckInterval = leaseCheckInterval;

@@ -46,8 +46,8 @@ import org.springframework.stereotype.Component;
  * as soon as its end is known, while its container is being removed; {@link #execute} returns after both. Never
  * throws: whatever goes wrong ends the run ERRORED.
  *
- * <p>Tracing ({@link KafkaTracing}): the execution is a span under the dispatch's, with one child per container phase in
- * turn — {@code container create} (a cold container's image check and create, or a warm one's exec create),
+ * <p>Tracing ({@link KafkaTracing}): the execution is a span under the dispatch's, with one child per container phase
+ * in turn — {@code container create} (a cold container's image check and create, or a warm one's exec create),
  * {@code container start} (attach and start, until the process runs) and {@code container wait} (until its end is
  * known) — and the run's events and output chunks carry the execution span's context.
  */
