@@ -11,7 +11,8 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 cd "$ROOT"
 CP_FILE=$(mktemp)
 trap 'rm -f "$CP_FILE"' EXIT
-./mvnw -B -o -q test-compile dependency:build-classpath -pl worker -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test
+./mvnw -B -o -q test-compile dependency:build-classpath -pl worker -am -Dmdep.outputFile="$CP_FILE" \
+  -Dmdep.includeScope=test
 "$JAVA_HOME/bin/java" -cp "worker/target/test-classes:worker/target/classes:$(cat "$CP_FILE")" \
   -Dlogback.configurationFile=worker/src/test/resources/logback-test.xml \
   dev.coderun.worker.sandbox.PoolBench "$N"

@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-./mvnw -B -q -pl common-events,infra install -DskipTests
+./mvnw -B -q -pl common-events,observability,infra install -DskipTests
 ./mvnw -B -pl scheduler test -Dtest=SchedulerThroughputBenchmark -Dbench.rounds="${1:-5000}" -Dbench.depths="${2:-10,10000}" \
   -Dsurefire.failIfNoSpecifiedTests=false | grep '^BENCH' || { echo "benchmark failed; see scheduler/target/surefire-reports" >&2; exit 1; }

@@ -117,6 +117,7 @@ fleet_jars() {
   for m in infra api-gateway scheduler worker; do
     jar=$(compgen -G "$CODERUN_REPO_DIR/$m/target/$m-*-exec.jar" | head -1 || true)
     if [[ -z $jar ]] || [[ -n $(find "$CODERUN_REPO_DIR/$m/src/main" "$CODERUN_REPO_DIR/common-events/src/main" \
+        "$CODERUN_REPO_DIR/observability/src/main" \
         "$CODERUN_REPO_DIR/$m/pom.xml" -newer "$jar" -type f -print -quit) ]]; then
       stale=1
     fi

@@ -1,8 +1,10 @@
 package dev.coderun.worker;
 
+import dev.coderun.observability.ServiceObservability;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 
 /**
  * A worker process: takes dispatched runs from Kafka, executes each in a sandboxed container, streams its output and
@@ -10,6 +12,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
+@Import(ServiceObservability.class)
 public class WorkerApplication {
 
     public static void main(String[] args) {

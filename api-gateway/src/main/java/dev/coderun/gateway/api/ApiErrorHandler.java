@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -44,7 +45,12 @@ public class ApiErrorHandler implements WebExceptionHandler {
             return Mono.error(failure);
         }
         String requestId = RequestIds.of(exchange);
-        ApiException error = toApiException(failure, requestId);
+        String runId = RunIdLogging.of(exchange);
+        ApiException error;
+        // Outside the request's Reactor context: the run's id goes into the MDC here, for the lines logged below.
+        try (MDC.MDCCloseable logged = runId == null ? null : MDC.putCloseable(RunIdLogging.KEY, runId)) {
+            error = toApiException(failure, requestId);
+        }
         var response = exchange.getResponse();
         response.setStatusCode(error.status());
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);

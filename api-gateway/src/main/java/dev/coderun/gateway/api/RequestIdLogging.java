@@ -1,9 +1,6 @@
 package dev.coderun.gateway.api;
 
-import io.micrometer.context.ContextRegistry;
-import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
-import reactor.core.publisher.Hooks;
 
 /**
  * Puts the request id into the logging MDC ({@code request_id}, shown by {@code logging.pattern.level}) for
@@ -23,8 +20,6 @@ public class RequestIdLogging {
 
     /** Registers the MDC accessor and turns on automatic propagation; calling it again changes nothing. */
     public static void install() {
-        ContextRegistry.getInstance().registerThreadLocalAccessor(
-                KEY, () -> MDC.get(KEY), value -> MDC.put(KEY, value), () -> MDC.remove(KEY));
-        Hooks.enableAutomaticContextPropagation();
+        ReactorMdc.bridge(KEY);
     }
 }

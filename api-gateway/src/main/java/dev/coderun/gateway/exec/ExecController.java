@@ -6,6 +6,7 @@ import dev.coderun.events.RunFinished;
 import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
+import dev.coderun.gateway.api.RunIdLogging;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.runs.RunRecord;
 import dev.coderun.gateway.runs.RunSubmissions;
@@ -78,7 +79,8 @@ class ExecController {
             return Flux.using(
                             () -> hub.subscribeHandleWithOutput(found.handle()),
                             live -> submissions.submit(found.handle(), caller, submit)
-                                    .flatMap(run -> awaitEnd(live, run))
+                                    .flatMap(run -> awaitEnd(live, run)
+                                            .contextWrite(RunIdLogging.about(run.id().toString())))
                                     .flux(),
                             Subscription::close)
                     .next();

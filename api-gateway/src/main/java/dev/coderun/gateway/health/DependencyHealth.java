@@ -1,11 +1,9 @@
 package dev.coderun.gateway.health;
 
+import dev.coderun.observability.CachedHealthIndicator;
+import dev.coderun.observability.KafkaHealth;
 import io.r2dbc.spi.ConnectionFactory;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.context.annotation.Bean;
@@ -24,22 +22,13 @@ class DependencyHealth {
 
     @Bean(destroyMethod = "close")
     Admin healthAdmin(KafkaAdmin kafkaAdmin, HealthProperties properties) {
-        Map<String, Object> config = new java.util.HashMap<>(kafkaAdmin.getConfigurationProperties());
-        int timeoutMs = (int) properties.timeout().toMillis();
-        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "coderun-gateway-health");
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-        return Admin.create(config);
+        return KafkaHealth.admin(
+                kafkaAdmin.getConfigurationProperties(), "coderun-gateway-health", properties.timeout());
     }
 
     @Bean
     CachedHealthIndicator kafkaHealthIndicator(Admin healthAdmin, HealthProperties properties) {
-        return new CachedHealthIndicator("kafka", () -> {
-            var cluster = healthAdmin.describeCluster(
-                    new DescribeClusterOptions().timeoutMs((int) properties.timeout().toMillis()));
-            int brokers = cluster.nodes().get(properties.timeout().toMillis(), TimeUnit.MILLISECONDS).size();
-            return Health.up().withDetail("brokers", brokers).build();
-        }, properties.interval(), properties.timeout());
+        return KafkaHealth.indicator(healthAdmin, properties.interval(), properties.timeout());
     }
 
     @Bean

@@ -7,7 +7,7 @@ import dev.coderun.events.RunEvent;
 import dev.coderun.events.Topics;
 import dev.coderun.events.RunAccepted;
 import dev.coderun.gateway.api.DatabaseUnavailable;
-import dev.coderun.gateway.api.KafkaTracing;
+import dev.coderun.observability.KafkaTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
@@ -33,8 +33,9 @@ import reactor.core.publisher.Mono;
  * records are applied again one by one, so the failure is pinned on the record at fault, which
  * {@link ProjectorErrorHandling} retries or dead-letters alone while the records before it stay applied.
  *
- * <p>Tracing ({@link KafkaTracing}): an event whose record carries a trace context is written in a span continuing
- * it ({@code gateway project <event>}), from its poll's read to the end of the poll's write; no blocking per record.
+ * <p>Tracing ({@link KafkaTracing}): an event or output chunk whose record carries a trace context is written in a
+ * span continuing it ({@code gateway project <event>}, {@code gateway project OutputChunk}), from its poll's read to
+ * the end of the poll's write; no blocking per record.
  * A run row the projector creates (from {@code RunAccepted}) takes its {@code trace_id} from that header.
  */
 @Component
@@ -90,7 +91,15 @@ class RunProjector {
     @KafkaListener(id = "run-output-projector", groupId = "coderun-projector", topics = Topics.OUTPUT,
             concurrency = "2", batch = "true")
     void onOutput(List<ConsumerRecord<String, byte[]>> records) {
-        project(records, OutputChunk.class, (chunk, record) -> {}, projection::storeAll, projection::store, outputLag);
+        List<Span> spans = new ArrayList<>();
+        try {
+            project(records, OutputChunk.class,
+                    (chunk, record) -> spans.add(
+                            tracing.consumer(record.headers(), "gateway project OutputChunk", chunk.runId())),
+                    projection::storeAll, projection::store, outputLag);
+        } finally {
+            spans.forEach(Span::end);
+        }
     }
 
     /**

@@ -4,7 +4,7 @@ import dev.coderun.events.MessageSerde;
 import dev.coderun.events.RunCommand;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
-import dev.coderun.gateway.api.KafkaTracing;
+import dev.coderun.observability.KafkaTracing;
 import io.micrometer.tracing.Span;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,11 +49,21 @@ class KafkaCommandPublisher {
     }
 
     Mono<Void> publish(RunCommand command) {
+        return publish(command, Span.NOOP);
+    }
+
+    /**
+     * {@link #publish(RunCommand)} in the started span {@code span}: the record carries the span's trace context, and
+     * the span ends with the answer.
+     */
+    Mono<Void> publish(RunCommand command, Span span) {
         byte[] bytes = MessageSerde.toBytes(command);
         if (bytes.length > Topics.MAX_MESSAGE_BYTES) {
+            span.tag("outcome", "payload_too_large").end();
             throw tooLarge(command);
         }
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.COMMANDS, command.handle(), bytes);
+        tracing.inject(span, record.headers());
         // Whichever comes first claims the send: the worker thread starting it, or the deadline giving up on a send
         // still waiting for a thread. Once started, only the producer's verdict answers.
         AtomicBoolean claimed = new AtomicBoolean();
@@ -66,14 +76,17 @@ class KafkaCommandPublisher {
                 .flatMap(tick -> claimed.compareAndSet(false, true)
                         ? Mono.<Void>error(new IllegalStateException("no thread started the send in time"))
                         : Mono.<Void>never());
-        return Mono.firstWithSignal(send, neverStarted).onErrorMap(e -> !(e instanceof ApiException), e -> {
-            if (causedBy(e, RecordTooLargeException.class)) {
-                return tooLarge(command);
-            }
-            log.warn("run {}: {} not accepted by the command log: {}", command.runId(),
-                    command.getClass().getSimpleName(), rootCause(e).toString());
-            return ApiException.upstreamUnavailable("the command log is unavailable; nothing was accepted");
-        });
+        return Mono.firstWithSignal(send, neverStarted)
+                .doOnError(span::error)
+                .doFinally(signal -> span.end())
+                .onErrorMap(e -> !(e instanceof ApiException), e -> {
+                    if (causedBy(e, RecordTooLargeException.class)) {
+                        return tooLarge(command);
+                    }
+                    log.warn("run {}: {} not accepted by the command log: {}", command.runId(),
+                            command.getClass().getSimpleName(), rootCause(e).toString());
+                    return ApiException.upstreamUnavailable("the command log is unavailable; nothing was accepted");
+                });
     }
 
     /**

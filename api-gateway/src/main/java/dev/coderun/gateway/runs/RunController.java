@@ -6,7 +6,10 @@ import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.Envelopes;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.api.FieldViolation;
+import dev.coderun.gateway.api.RequestSpans;
 import dev.coderun.gateway.limits.RequestLimits;
+import dev.coderun.observability.KafkaTracing;
+import io.micrometer.tracing.Span;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
@@ -33,12 +36,16 @@ class RunController {
     private final PostgresRunRepository runs;
     private final KafkaCommandPublisher commands;
     private final RequestLimits limits;
+    private final KafkaTracing tracing;
+    private final RequestSpans requestSpans;
     private final Clock clock = Clock.systemUTC();
 
     RunController(
             RunSubmissions submissions, PostgresRunRepository runs, KafkaCommandPublisher commands,
-            RequestLimits limits) {
+            RequestLimits limits, KafkaTracing tracing, RequestSpans requestSpans) {
         this.submissions = submissions;
+        this.tracing = tracing;
+        this.requestSpans = requestSpans;
         this.limits = limits;
         this.runs = runs;
         this.commands = commands;
@@ -67,18 +74,27 @@ class RunController {
     /**
      * Asks the scheduler to cancel the run ({@link Cancellation} says what the client gets). The command is published
      * like a submission: durable in Kafka before the answer, {@code upstream_unavailable} when it is not.
+     *
+     * <p>Tracing: the {@code CancelRun} is published in a span of its own ({@code gateway publish CancelRun}, tagged
+     * with the run's id) under the span of the cancel request, and carries its context, so the scheduler's decision
+     * and the stop on the worker join the cancel request's trace. The run keeps its own trace ({@code trace_id}).
      */
     @PostMapping("/v2/handles/{handle}/code-runs/{runId}/cancel")
     Mono<ResponseEntity<Envelopes.Data<RunRecord>>> cancel(
             @PathVariable String handle, @PathVariable String runId, ServerWebExchange exchange) {
         Caller caller = Caller.of(exchange);
-        return find(handle, runId)
-                .flatMap(run -> {
-                    Cancellation.requireCancellable(run.id(), run.status());
-                    CancelRun cancel = new CancelRun(handle, run.id().toString(), caller.subject(), clock.instant());
-                    Mono<RunRecord> reread = runs.find(handle, run.id()).doOnError(e -> log.warn(
-                            "run {} cancel requested but the run could not be re-read: {}", run.id(), e.toString()));
-                    return commands.publish(cancel).then(Cancellation.settle(reread, run));
+        return Mono.deferContextual(ctx -> {
+                    Span request = requestSpans.of(ctx);
+                    return find(handle, runId).flatMap(run -> {
+                        Cancellation.requireCancellable(run.id(), run.status());
+                        CancelRun cancel =
+                                new CancelRun(handle, run.id().toString(), caller.subject(), clock.instant());
+                        Mono<RunRecord> reread = runs.find(handle, run.id()).doOnError(e -> log.warn(
+                                "run {} cancel requested but the run could not be re-read: {}", run.id(),
+                                e.toString()));
+                        Span publish = tracing.producer(request, "gateway publish CancelRun", cancel.runId());
+                        return commands.publish(cancel, publish).then(Cancellation.settle(reread, run));
+                    });
                 })
                 .map(run -> ResponseEntity.status(Cancellation.answer(run.status())).body(Envelopes.data(run)));
     }

@@ -5,13 +5,15 @@ import dev.coderun.events.SecretKeyRing;
 import dev.coderun.events.SubmitRun;
 import dev.coderun.gateway.api.ApiException;
 import dev.coderun.gateway.api.FieldViolation;
-import dev.coderun.gateway.api.KafkaTracing;
+import dev.coderun.gateway.api.RequestSpans;
+import dev.coderun.gateway.api.RunIdLogging;
 import dev.coderun.gateway.auth.Caller;
 import dev.coderun.gateway.limits.RequestLimits;
 import dev.coderun.gateway.quota.DailyWriteQuota;
 import dev.coderun.gateway.runtimes.PostgresRuntimeRepository;
 import dev.coderun.gateway.runtimes.RuntimeRecord;
 import dev.coderun.gateway.runtimes.RuntimeValidator;
+import dev.coderun.observability.KafkaTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Span;
 import java.time.Clock;
@@ -71,6 +73,7 @@ public class RunSubmissions {
     private final SecretKeyRing keyRing;
     private final DailyWriteQuota quota;
     private final KafkaTracing tracing;
+    private final RequestSpans requestSpans;
     private final Clock clock = Clock.systemUTC();
     private final MeterRegistry meters;
 
@@ -85,9 +88,11 @@ public class RunSubmissions {
             SecretKeyRing keyRing,
             DailyWriteQuota quota,
             MeterRegistry meters,
-            KafkaTracing tracing) {
+            KafkaTracing tracing,
+            RequestSpans requestSpans) {
         this.meters = meters;
         this.tracing = tracing;
+        this.requestSpans = requestSpans;
         this.keyRing = keyRing;
         this.runtimes = runtimes;
         this.runs = runs;
@@ -137,7 +142,7 @@ public class RunSubmissions {
     /** {@link #submit(String, Caller, SubmitRunRequest)} with an idempotency key: the run, or a replay of it. */
     public Mono<Outcome.Accepted> submit(String handle, Caller caller, Item item) {
         return Mono.deferContextual(ctx -> {
-                    Waiting waiting = new Waiting(caller, item, Sinks.one(), tracing.requestSpan(ctx));
+                    Waiting waiting = new Waiting(caller, item, Sinks.one(), requestSpans.of(ctx));
                     run(handle, groups.offer(handle, waiting));
                     return waiting.step().asMono();
                 })
@@ -187,7 +192,7 @@ public class RunSubmissions {
      */
     public Mono<List<Outcome>> submitAll(String handle, Caller caller, List<Item> items) {
         return Mono.deferContextual(ctx -> steps(handle, Collections.nCopies(items.size(), caller), items,
-                        Collections.nCopies(items.size(), tracing.requestSpan(ctx))))
+                        Collections.nCopies(items.size(), requestSpans.of(ctx))))
                 .flatMap(steps -> Flux.fromIterable(steps)
                         .flatMapSequential(step -> finish(handle, step))
                         .collectList())
@@ -384,7 +389,7 @@ public class RunSubmissions {
         List<Span> spans = indexes.stream()
                 .map(i -> tracing.producer(requests.get(i), "gateway publish SubmitRun", specs[i].runId()))
                 .toList();
-        return commands.publishAll(submits, spans).flatMap(verdicts -> {
+        Mono<Void> published = commands.publishAll(submits, spans).flatMap(verdicts -> {
             List<RunSpec> accepted = new ArrayList<>();
             List<String> traceIds = new ArrayList<>();
             List<PostgresIdempotencyKeys.Claim> released = new ArrayList<>();
@@ -412,6 +417,9 @@ public class RunSubmissions {
             return Mono.when(
                     rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size()));
         });
+        // Lines logged about a group of one run carry its id; those about a larger group name how many runs.
+        return indexes.size() == 1 ? published.contextWrite(RunIdLogging.about(specs[indexes.getFirst()].runId()))
+                : published;
     }
 
     /**

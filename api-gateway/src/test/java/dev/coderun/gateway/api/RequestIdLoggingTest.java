@@ -68,6 +68,11 @@ class RequestIdLoggingTest {
 
         @GetMapping("/work")
         Mono<Map<String, String>> work() {
+            return hopping(log);
+        }
+
+        /** Logs "before the hop", "on another thread" (a bounded-elastic one) and "after the hop" to {@code log}. */
+        static Mono<Map<String, String>> hopping(org.slf4j.Logger log) {
             return Mono.fromRunnable(() -> log.info("before the hop"))
                     .then(Mono.fromCallable(() -> {
                         log.info("on another thread");

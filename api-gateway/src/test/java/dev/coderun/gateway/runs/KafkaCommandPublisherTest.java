@@ -35,7 +35,7 @@ class KafkaCommandPublisherTest {
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 300,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600));
     private final KafkaCommandPublisher publisher = new KafkaCommandPublisher(new KafkaTemplate<>(producers),
-            dev.coderun.gateway.api.KafkaTracing.off());
+            dev.coderun.observability.KafkaTracing.off());
 
     @AfterEach
     void closeTheProducer() {

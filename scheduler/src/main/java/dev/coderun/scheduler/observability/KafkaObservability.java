@@ -1,13 +1,12 @@
 package dev.coderun.scheduler.observability;
 
+import dev.coderun.observability.CachedHealthIndicator;
+import dev.coderun.observability.KafkaHealth;
 import dev.coderun.scheduler.ObservabilityProperties;
 import dev.coderun.scheduler.SchedulerProperties;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.springframework.boot.health.contributor.Health;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -20,22 +19,13 @@ class KafkaObservability {
 
     @Bean(destroyMethod = "close")
     Admin observabilityAdmin(SchedulerProperties scheduler, ObservabilityProperties properties) {
-        int timeoutMs = (int) properties.healthTimeout().toMillis();
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, scheduler.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "coderun-scheduler-observability",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs));
+        return KafkaHealth.admin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, scheduler.bootstrapServers()),
+                "coderun-scheduler-observability", properties.healthTimeout());
     }
 
     @Bean
     CachedHealthIndicator kafkaHealthIndicator(Admin observabilityAdmin, ObservabilityProperties properties) {
-        long timeoutMs = properties.healthTimeout().toMillis();
-        return new CachedHealthIndicator("kafka", () -> {
-            int brokers = observabilityAdmin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs))
-                    .nodes().get(timeoutMs, TimeUnit.MILLISECONDS).size();
-            return Health.up().withDetail("brokers", brokers).build();
-        }, properties.healthInterval(), properties.healthTimeout());
+        return KafkaHealth.indicator(observabilityAdmin, properties.healthInterval(), properties.healthTimeout());
     }
 
     @Bean(destroyMethod = "close")

@@ -12,6 +12,7 @@ import dev.coderun.events.StopRun;
 import dev.coderun.events.SubmitRun;
 import dev.coderun.events.Topics;
 import dev.coderun.events.WorkerDirective;
+import dev.coderun.observability.KafkaTracing;
 import dev.coderun.scheduler.admission.ActiveRun;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionDecision;
@@ -51,7 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
  * A wall-clock punctuation checks the leases of claimed runs. A record that cannot be read or processed goes to the
  * dead-letter topic; a submission among them ends its run ERRORED ({@code internal}); processing continues.
  *
- * <p>Tracing ({@link RunTraces}): a record carrying a trace context is processed in a span continuing it (the
+ * <p>Tracing ({@link KafkaTracing}): a record carrying a trace context is processed in a span continuing it (the
  * admission decision, for a submission); what the decision forwards about that run carries the span's context, and an
  * accepted run's context is kept in {@value SchedulerTopology#TRACE_STORE} until it ends, so what is forwarded about
  * it later (its dispatch once its turn comes, a re-attempt) continues the same trace. Lines logged while a record is
@@ -61,20 +62,20 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
 
     private static final Logger log = LoggerFactory.getLogger(AdmissionProcessor.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** The MDC key and span tag naming the run a record is about. */
+    /** The MDC key naming the run a record is about. */
     private static final String RUN_ID = "run_id";
 
     private final Admission admission;
     private final Clock clock;
     private final Duration leaseCheckInterval;
     private final SchedulerMetrics metrics;
-    private final RunTraces traces;
+    private final KafkaTracing traces;
     private ProcessorContext<String, Object> context;
     private SchedulerStores stores;
     private KeyValueStore<String, String> runTraces;
 
-    AdmissionProcessor(
-            Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics, RunTraces traces) {
+    AdmissionProcessor(Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics,
+            KafkaTracing traces) {
         this.admission = admission;
         this.clock = clock;
         this.leaseCheckInterval = leaseCheckInterval;
@@ -103,29 +104,22 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             return;
         }
         String runId = record.value() instanceof Inbound.Readable readable ? runIdOf(readable) : null;
-        Span span = runId == null ? null : traces.continueFrom(record.headers(),
-                "scheduler " + ((Inbound.Readable) record.value()).message().getClass().getSimpleName());
+        Span span = runId == null ? Span.NOOP : traces.consumer(record.headers(),
+                "scheduler " + ((Inbound.Readable) record.value()).message().getClass().getSimpleName(), runId);
         if (runId != null) {
             MDC.put(RUN_ID, runId);
         }
         try (Tracer.SpanInScope scope = traces.inScope(span)) {
-            if (span != null) {
-                span.tag(RUN_ID, runId);
-            }
             switch (record.value()) {
                 case Inbound.Readable readable -> decide(handle, readable, record.timestamp(), span, runId);
                 case Inbound.Unreadable unreadable -> poison(record, unreadable.reason());
             }
         } catch (RuntimeException e) {
             log.error("could not process a record of handle {}; dead-lettering it", handle, e);
-            if (span != null) {
-                span.error(e);
-            }
+            span.error(e);
             poison(record, e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
-            if (span != null) {
-                span.end();
-            }
+            span.end();
             MDC.remove(RUN_ID);
         }
     }
@@ -171,7 +165,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             try {
                 AdmissionDecision decision = admission.onClock(
                         entry.value, new StoreRunBook(entry.key, stores), Instant.ofEpochMilli(now));
-                apply(entry.key, entry.value, decision, now, null, null);
+                apply(entry.key, entry.value, decision, now, Span.NOOP, null);
             } catch (RuntimeException e) {
                 log.error("checking the leases of handle {} failed", entry.key, e);
             }
@@ -179,7 +173,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     }
 
     /**
-     * Writes and forwards what {@code decision} says. {@code span} (nullable) is the span the input record about run
+     * Writes and forwards what {@code decision} says. {@code span} is the span the input record about run
      * {@code runId} is processed in: what is forwarded about that run carries its context; what is forwarded about
      * another run carries the context kept for it, in a short span of its own.
      */
@@ -193,8 +187,9 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
         }
         for (RunSpec spec : decision.stored()) {
             stores.specs().put(spec.runId(), spec);
-            if (span != null && spec.runId().equals(runId)) {
-                runTraces.put(spec.runId(), traces.traceparent(span));
+            String traceparent = spec.runId().equals(runId) ? traces.traceparent(span) : null;
+            if (traceparent != null) {
+                runTraces.put(spec.runId(), traceparent);
             }
         }
         for (QueuedRun queued : decision.enqueued()) {
@@ -254,18 +249,14 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
      */
     private Headers headersFor(String about, Span span, String runId, Map<String, Optional<String>> traced) {
         Optional<String> traceparent = traced.computeIfAbsent(about, id -> {
-            if (span != null && id.equals(runId)) {
+            if (!KafkaTracing.untraced(span) && id.equals(runId)) {
                 return Optional.ofNullable(traces.traceparent(span));
             }
-            Span later = traces.continueFrom(runTraces.get(id), "scheduler dispatch");
-            if (later == null) {
-                return Optional.empty();
-            }
-            later.tag(RUN_ID, id);
+            Span later = traces.continueFrom(runTraces.get(id), "scheduler dispatch", Span.Kind.PRODUCER, id);
             later.end();
             return Optional.ofNullable(traces.traceparent(later));
         });
-        return traces.headers(traceparent.orElse(null));
+        return KafkaTracing.headers(traceparent.orElse(null));
     }
 
     /**

@@ -1,12 +1,11 @@
 package dev.coderun.scheduler.topology;
 
 import dev.coderun.events.Topics;
+import dev.coderun.observability.KafkaTracing;
 import dev.coderun.scheduler.SchedulerProperties;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.AdmissionPolicy;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.tracing.Tracer;
-import io.micrometer.tracing.propagation.Propagator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Properties;
@@ -20,7 +19,6 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -33,24 +31,17 @@ class SchedulerStreams implements SmartLifecycle {
 
     private final SchedulerProperties properties;
     private final SchedulerMetrics metrics;
-    private final RunTraces traces;
+    private final KafkaTracing traces;
     private volatile KafkaStreams streams;
     private volatile KafkaStreamsMetrics clientMetrics;
 
     /** Without metrics or tracing (tests). */
     SchedulerStreams(SchedulerProperties properties) {
-        this(properties, SchedulerMetrics.detached(), RunTraces.OFF);
+        this(properties, SchedulerMetrics.detached(), KafkaTracing.off());
     }
 
-    /** With tracing switched off, Boot wires a no-op {@link Tracer} and no {@link Propagator}. */
     @Autowired
-    SchedulerStreams(
-            SchedulerProperties properties, SchedulerMetrics metrics, Tracer tracer,
-            ObjectProvider<Propagator> propagator) {
-        this(properties, metrics, new RunTraces(tracer, propagator.getIfAvailable(() -> Propagator.NOOP)));
-    }
-
-    SchedulerStreams(SchedulerProperties properties, SchedulerMetrics metrics, RunTraces traces) {
+    SchedulerStreams(SchedulerProperties properties, SchedulerMetrics metrics, KafkaTracing traces) {
         this.properties = properties;
         this.metrics = metrics;
         this.traces = traces;

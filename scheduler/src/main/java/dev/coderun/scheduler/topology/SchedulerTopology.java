@@ -5,6 +5,7 @@ import dev.coderun.events.KafkaMessageSerializer;
 import dev.coderun.events.Message;
 import dev.coderun.events.RunSpec;
 import dev.coderun.events.Topics;
+import dev.coderun.observability.KafkaTracing;
 import dev.coderun.scheduler.admission.Admission;
 import dev.coderun.scheduler.admission.HandleState;
 import java.time.Clock;
@@ -28,7 +29,7 @@ import org.apache.kafka.streams.state.Stores;
  * run id, one entry per queued run), {@value #QUEUED_SEQ_STORE} (run id → its queue sequence), {@value #SPEC_STORE}
  * (run id → spec, written once when accepted, dropped when the run ends), {@value #ACCEPTED_STORE} (run ids accepted,
  * so a redelivered submission changes nothing), {@value #TRACE_STORE} (run id → the W3C {@code traceparent} of its
- * admission, written when accepted with a trace, dropped when the run ends; see {@link RunTraces}), and the global
+ * admission, written when accepted with a trace, dropped when the run ends; see {@link KafkaTracing}), and the global
  * {@value #HEARTBEAT_STORE}.
  */
 public final class SchedulerTopology {
@@ -49,13 +50,13 @@ public final class SchedulerTopology {
 
     /** The topology without tracing. */
     public static Topology build(Admission admission, Clock clock, Duration leaseCheckInterval) {
-        return build(admission, clock, leaseCheckInterval, SchedulerMetrics.detached(), RunTraces.OFF);
+        return build(admission, clock, leaseCheckInterval, SchedulerMetrics.detached(), KafkaTracing.off());
     }
 
     /** The topology, counting what it applies in {@code metrics} and continuing runs' traces with {@code traces}. */
     static Topology build(
             Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics,
-            RunTraces traces) {
+            KafkaTracing traces) {
         Serde<Message> messages = Serdes.serdeFrom(new KafkaMessageSerializer(), new KafkaMessageDeserializer());
         Serde<String> keys = Serdes.String();
         Inbound.Reader inbound = new Inbound.Reader();

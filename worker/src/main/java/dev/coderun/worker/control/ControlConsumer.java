@@ -5,12 +5,15 @@ import dev.coderun.events.Message;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.StopRun;
 import dev.coderun.events.Topics;
+import dev.coderun.observability.KafkaTracing;
 import dev.coderun.worker.KafkaLimits;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.StopCause;
 import dev.coderun.worker.fleet.DrainControl;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -41,6 +44,10 @@ import org.springframework.stereotype.Component;
  * worker reads every directive. At start it reads from {@code control.look-back} ago, so that a directive published
  * shortly before this worker started still applies, and it starts before the worker takes runs and waits (bounded)
  * until it has read what was there; it stops after the last run ended.
+ *
+ * <p>Tracing ({@link KafkaTracing}): the worker holding the stopped attempt handles the stop in a span continuing the
+ * trace the {@code StopRun} carries ({@code worker stop}; for a cancel, the trace of the cancel request). The others
+ * only remember the stop, in no span, so a stop read by every worker of a fleet adds one span, not one per worker.
  */
 @Component
 class ControlConsumer implements SmartLifecycle {
@@ -59,14 +66,16 @@ class ControlConsumer implements SmartLifecycle {
     private final ActiveRuns activeRuns;
     private final DrainControl drainControl;
     private final Clock clock;
+    private final KafkaTracing tracing;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile boolean running;
     private volatile Consumer<String, byte[]> consumer;
     private Thread pollThread;
 
     ControlConsumer(WorkerProperties properties, StoppedAttempts stoppedAttempts, ActiveRuns activeRuns,
-            DrainControl drainControl, Clock clock) {
+            DrainControl drainControl, Clock clock, KafkaTracing tracing) {
         this.properties = properties;
+        this.tracing = tracing;
         this.stoppedAttempts = stoppedAttempts;
         this.activeRuns = activeRuns;
         this.drainControl = drainControl;
@@ -185,7 +194,9 @@ class ControlConsumer implements SmartLifecycle {
             return;
         }
         MDC.put(MDC_RUN_ID, stop.runId());
-        try {
+        Span span = activeRuns.holds(stop.runId(), stop.attempt())
+                ? tracing.consumer(record.headers(), "worker stop", stop.runId()) : Span.NOOP;
+        try (Tracer.SpanInScope scope = tracing.inScope(span)) {
             if (!StopRun.CANCELLED.equals(stop.reason()) && !StopRun.LEASE_EXPIRED.equals(stop.reason())) {
                 log.warn("stop reason '{}' is unknown to this worker; stopping the attempt as lost", stop.reason());
             }
@@ -194,6 +205,7 @@ class ControlConsumer implements SmartLifecycle {
                 log.info("stopping run {} attempt {}: {}", run.runId(), run.attempt(), cause);
             }
         } finally {
+            span.end();
             MDC.remove(MDC_RUN_ID);
         }
     }

@@ -3,13 +3,13 @@ package dev.coderun.worker.dispatch;
 import dev.coderun.events.DispatchRun;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.Topics;
+import dev.coderun.observability.KafkaTracing;
 import dev.coderun.worker.KafkaLimits;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.control.StoppedAttempts;
 import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
 import dev.coderun.worker.execution.RunLifecycle;
-import dev.coderun.worker.execution.RunTracing;
 import dev.coderun.worker.execution.StopCause;
 import dev.coderun.worker.fleet.DrainControl;
 import io.micrometer.tracing.Span;
@@ -92,7 +92,7 @@ class DispatchConsumer implements SmartLifecycle {
     private final StoppedAttempts stoppedAttempts;
     private final RunLifecycle lifecycle;
     private final DrainControl drainControl;
-    private final RunTracing tracing;
+    private final KafkaTracing tracing;
     private final Clock clock;
     private final ExecutorService runs =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("run-", 0).factory());
@@ -105,7 +105,7 @@ class DispatchConsumer implements SmartLifecycle {
             StoppedAttempts stoppedAttempts,
             RunLifecycle lifecycle,
             DrainControl drainControl,
-            RunTracing tracing,
+            KafkaTracing tracing,
             Clock clock) {
         this.tracing = tracing;
         this.properties = properties;
@@ -226,7 +226,7 @@ class DispatchConsumer implements SmartLifecycle {
                     Intake.decide(dispatch, stopped.isPresent(), alreadyRunning, activeRuns.free() - taken.size());
             consumer.acknowledge(record, intake.acknowledgement);
             switch (intake) {
-                case RUN -> taken.add(new Taken(record, dispatch.orElseThrow(), tracing.received(
+                case RUN -> taken.add(new Taken(record, dispatch.orElseThrow(), tracing.consumer(
                         record.headers(), "worker dispatch", dispatch.orElseThrow().runId())));
                 case STOPPED -> log.info("run {} attempt {} is stopped ({}): acknowledged, not run",
                         dispatch.orElseThrow().runId(), dispatch.orElseThrow().attempt(), stopped.orElseThrow());

@@ -30,8 +30,9 @@ final class KafkaRunPublisher {
         return send(Topics.EVENTS, event.handle(), MessageSerde.toBytes(event), event.runId(), headers);
     }
 
-    Future<RecordMetadata> chunk(OutputChunk chunk) {
-        return send(Topics.OUTPUT, chunk.runId(), MessageSerde.toBytes(chunk), chunk.runId(), null);
+    /** Publishes {@code chunk} with {@code headers} (its run's trace context, or none). */
+    Future<RecordMetadata> chunk(OutputChunk chunk, Headers headers) {
+        return send(Topics.OUTPUT, chunk.runId(), MessageSerde.toBytes(chunk), chunk.runId(), headers);
     }
 
     private Future<RecordMetadata> send(String topic, String key, byte[] value, String runId, Headers headers) {

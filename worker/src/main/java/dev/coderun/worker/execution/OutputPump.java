@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds one attempt's output through its {@link OutputCapture} and publishes the chunks it cuts, in order. Output
+ * Feeds one attempt's output through its {@link OutputCapture} and publishes the chunks it cuts, in order, each with
+ * the attempt's trace headers (the execution span's context, so the chunks' projection joins the run's trace). Output
  * arrives on the engine's stream thread and flushes come from a timer, hence the lock. Output that comes when nothing
  * was published for a flush interval (the first bytes of a run, a line after a pause) is published at once; output
  * that follows closely waits for the timer's next flush, so a chatty process still makes about one chunk per interval.
@@ -29,15 +31,17 @@ final class OutputPump {
     private final KafkaRunPublisher publisher;
     private final Clock clock;
     private final Duration flushInterval;
+    private final Headers trace;
     private final List<Future<RecordMetadata>> sends = new ArrayList<>();
     /** When a chunk was last published; null before the first. */
     private Instant lastPublished;
 
-    OutputPump(OutputCapture capture, KafkaRunPublisher publisher, Clock clock, Duration flushInterval) {
+    OutputPump(OutputCapture capture, KafkaRunPublisher publisher, Clock clock, Duration flushInterval, Headers trace) {
         this.capture = capture;
         this.publisher = publisher;
         this.clock = clock;
         this.flushInterval = flushInterval;
+        this.trace = trace;
     }
 
     synchronized void output(OutputStream stream, byte[] bytes) {
@@ -83,7 +87,7 @@ final class OutputPump {
 
     private void publish(List<OutputChunk> chunks, Instant now) {
         for (OutputChunk chunk : chunks) {
-            sends.add(publisher.chunk(chunk));
+            sends.add(publisher.chunk(chunk, trace));
             lastPublished = now;
         }
     }

@@ -9,6 +9,7 @@ import dev.coderun.events.RunStarted;
 import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
 import dev.coderun.events.SecretKeyRing;
+import dev.coderun.observability.KafkaTracing;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.output.OutputCapture;
 import dev.coderun.worker.sandbox.ContainerExit;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -44,10 +46,10 @@ import org.springframework.stereotype.Component;
  * as soon as its end is known, while its container is being removed; {@link #execute} returns after both. Never
  * throws: whatever goes wrong ends the run ERRORED.
  *
- * <p>Tracing ({@link RunTracing}): the execution is a span under the dispatch's, with one child per container phase in
- * turn — {@code container create} (a cold container's image check and create, or a warm one's exec create),
+ * <p>Tracing ({@link KafkaTracing}): the execution is a span under the dispatch's, with one child per container phase
+ * in turn — {@code container create} (a cold container's image check and create, or a warm one's exec create),
  * {@code container start} (attach and start, until the process runs) and {@code container wait} (until its end is
- * known) — and the run's events carry the execution span's context.
+ * known) — and the run's events and output chunks carry the execution span's context.
  */
 @Component
 public final class RunLifecycle implements DisposableBean {
@@ -65,7 +67,7 @@ public final class RunLifecycle implements DisposableBean {
     private final MeterRegistry meters;
     private final Timer dispatchLatency;
     private final Timer containerStart;
-    private final RunTracing tracing;
+    private final KafkaTracing tracing;
     /** Cuts pending output of every running run into chunks on a short interval, so it can be watched live. */
     private final ScheduledExecutorService flusher =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("output-flush").daemon().factory());
@@ -78,7 +80,7 @@ public final class RunLifecycle implements DisposableBean {
             SecretKeyRing keyRing,
             Clock clock,
             MeterRegistry meters) {
-        this(properties, policy, launcher, publisher, keyRing, clock, meters, RunTracing.off());
+        this(properties, policy, launcher, publisher, keyRing, clock, meters, KafkaTracing.off());
     }
 
     @Autowired
@@ -90,7 +92,7 @@ public final class RunLifecycle implements DisposableBean {
             SecretKeyRing keyRing,
             Clock clock,
             MeterRegistry meters,
-            RunTracing tracing) {
+            KafkaTracing tracing) {
         this.tracing = tracing;
         this.meters = meters;
         this.dispatchLatency = Timer.builder("coderun.worker.dispatch.latency")
@@ -125,7 +127,7 @@ public final class RunLifecycle implements DisposableBean {
         MDC.put(MDC_RUN_ID, dispatch.runId());
         Span execution = tracing.child(dispatched, "worker execute").tag("run_id", dispatch.runId())
                 .tag("attempt", String.valueOf(dispatch.attempt()));
-        try (AutoCloseable scope = tracing.inScope(execution)) {
+        try (Tracer.SpanInScope scope = tracing.inScope(execution)) {
             run(dispatch, claim, execution);
         } catch (Exception e) {
             // Only reporting can fail here (the producer refused a send). Once the slot is released the heartbeats stop
@@ -149,7 +151,8 @@ public final class RunLifecycle implements DisposableBean {
                         (int) outputSettings.chunkSize().toBytes()),
                 publisher,
                 clock,
-                outputSettings.flushInterval());
+                outputSettings.flushInterval(),
+                tracing.headers(execution));
         long flushMs = outputSettings.flushInterval().toMillis();
         ScheduledFuture<?> flushing =
                 flusher.scheduleWithFixedDelay(pump::flush, flushMs, flushMs, TimeUnit.MILLISECONDS);

@@ -1,5 +1,7 @@
 package dev.coderun.worker.health;
 
+import dev.coderun.observability.CachedHealthIndicator;
+import dev.coderun.observability.KafkaHealth;
 import dev.coderun.worker.ObservabilityProperties;
 import dev.coderun.worker.WorkerProperties;
 import java.net.URI;
@@ -7,10 +9,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,22 +24,13 @@ class DependencyHealth {
 
     @Bean(destroyMethod = "close")
     Admin healthAdmin(WorkerProperties worker, ObservabilityProperties properties) {
-        int timeoutMs = (int) properties.healthTimeout().toMillis();
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, worker.bootstrapServers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "coderun-worker-health-" + worker.id(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs));
+        return KafkaHealth.admin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, worker.bootstrapServers()),
+                "coderun-worker-health-" + worker.id(), properties.healthTimeout());
     }
 
     @Bean
     CachedHealthIndicator kafkaHealthIndicator(Admin healthAdmin, ObservabilityProperties properties) {
-        long timeoutMs = properties.healthTimeout().toMillis();
-        return new CachedHealthIndicator("kafka", () -> {
-            int brokers = healthAdmin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs))
-                    .nodes().get(timeoutMs, TimeUnit.MILLISECONDS).size();
-            return Health.up().withDetail("brokers", brokers).build();
-        }, properties.healthInterval(), properties.healthTimeout());
+        return KafkaHealth.indicator(healthAdmin, properties.healthInterval(), properties.healthTimeout());
     }
 
     /** UP when the registry answers its API base ({@code /v2/}) with 200, or 401 (it is there, and wants a login). */

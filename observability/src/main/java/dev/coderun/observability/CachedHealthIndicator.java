@@ -1,4 +1,4 @@
-package dev.coderun.worker.health;
+package dev.coderun.observability;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
