@@ -34,7 +34,7 @@ import org.testcontainers.utility.DockerImageName;
  * {@code min.insync.replicas} 2) from {@code coderun/kafka}, one scheduler, N workers on the host's Docker socket, and
  * the gateway on the host network (it reaches the host's PostgreSQL on 127.0.0.1:5432, in a database of its own, and
  * the brokers through their mapped ports). Images are the ones {@code infra/scripts/fleet-images.sh} recorded in
- * {@code $CODERUN_STATE_DIR/fleet-images.env}.
+ * {@code $CODERUN_STATE_DIR/fleet-images.env} (or {@code $CODERUN_FLEET_ENV}).
  */
 final class Fleet implements AutoCloseable {
 
