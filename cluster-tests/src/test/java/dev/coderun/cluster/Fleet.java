@@ -20,6 +20,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
@@ -33,7 +34,7 @@ import org.testcontainers.utility.DockerImageName;
  * {@code min.insync.replicas} 2) from {@code coderun/kafka}, one scheduler, N workers on the host's Docker socket, and
  * the gateway on the host network (it reaches the host's PostgreSQL on 127.0.0.1:5432, in a database of its own, and
  * the brokers through their mapped ports). Images are the ones {@code infra/scripts/fleet-images.sh} recorded in
- * {@code $CODERUN_STATE_DIR/fleet-images.env}.
+ * {@code $CODERUN_STATE_DIR/fleet-images.env} (or {@code $CODERUN_FLEET_ENV}).
  */
 final class Fleet implements AutoCloseable {
 
@@ -151,6 +152,54 @@ final class Fleet implements AutoCloseable {
                         .withStartupTimeout(Duration.ofMinutes(4)));
     }
 
+    /**
+     * Starts worker {@code i} (1-based) in a new container with the id it had before, so it sweeps what an earlier
+     * container of that id left on the engine; the next index adds a worker.
+     */
+    void startWorker(int i) {
+        GenericContainer<?> worker = worker(i);
+        if (i <= workers.size()) {
+            workers.get(i - 1).stop(); // removes a killed worker's container; nothing for one stopped already
+            workers.set(i - 1, worker);
+        } else if (i == workers.size() + 1) {
+            workers.add(worker);
+        } else {
+            throw new IllegalArgumentException("worker " + i + " after " + workers.size());
+        }
+        worker.start();
+    }
+
+    /**
+     * Stops worker {@code i} as an orchestrator does: SIGTERM, then SIGKILL after {@code timeout}, then removes the
+     * container. Testcontainers' own {@code stop()} removes it by force, which is a SIGKILL.
+     */
+    void stopWorker(int i, Duration timeout) {
+        GenericContainer<?> worker = workers.get(i - 1);
+        DockerClientFactory.instance().client().stopContainerCmd(worker.getContainerId())
+                .withTimeout((int) timeout.toSeconds()).exec();
+        worker.stop();
+    }
+
+    boolean workerUp(int i) {
+        return i <= workers.size() && workers.get(i - 1).isRunning();
+    }
+
+    /** Cuts worker {@code i}'s container off the fleet network: no broker is reachable; the Docker socket still is. */
+    void disconnectWorker(int i) {
+        DockerClientFactory.instance().client().disconnectFromNetworkCmd().withNetworkId(network.getId())
+                .withContainerId(workers.get(i - 1).getContainerId()).withForce(true).exec();
+    }
+
+    void reconnectWorker(int i) {
+        DockerClientFactory.instance().client().connectToNetworkCmd().withNetworkId(network.getId())
+                .withContainerId(workers.get(i - 1).getContainerId()).exec();
+    }
+
+    /** SIGKILLs broker {@code i} (1-based); it stays down. */
+    void killBroker(int i) {
+        DockerClientFactory.instance().client().killContainerCmd(brokers.get(i - 1).getContainerId()).exec();
+    }
+
     String workerId(int i) {
         return tag + "-worker-" + i;
     }
@@ -173,13 +222,13 @@ final class Fleet implements AutoCloseable {
         return "http://127.0.0.1:" + gatewayPort;
     }
 
-    /** An HS256 token for {@code handle} with every scope, as {@code bin/coderun token} makes it. */
-    String token(String handle) throws Exception {
+    /** An HS256 token for {@code handles} with every scope, as {@code bin/coderun token} makes it. */
+    String token(String... handles) throws Exception {
         var enc = Base64.getUrlEncoder().withoutPadding();
         long now = System.currentTimeMillis() / 1000;
         String header = enc.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String payload = enc.encodeToString(("{\"iss\":\"coderun\",\"aud\":\"coderun-api\",\"sub\":\"user:cluster-it\","
-                + "\"handles\":[\"" + handle + "\"],"
+                + "\"handles\":[\"" + String.join("\",\"", handles) + "\"],"
                 + "\"scope\":\"runtimes:read runtimes:write runs:read runs:write admin\","
                 + "\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}").getBytes(StandardCharsets.UTF_8));
         var mac = javax.crypto.Mac.getInstance("HmacSHA256");
@@ -194,14 +243,16 @@ final class Fleet implements AutoCloseable {
     }
 
     private static Map<String, String> readImages() throws IOException {
-        Path file = stateDir().resolve("fleet-images.env");
+        // fleet-images.sh writes where CODERUN_FLEET_ENV says, if set: one checkout's tests then use its own images.
+        String env = System.getenv("CODERUN_FLEET_ENV");
+        Path file = env != null && !env.isBlank() ? Path.of(env) : stateDir().resolve("fleet-images.env");
         if (!Files.exists(file)) {
             throw new IllegalStateException(file + " is missing: run infra/scripts/fleet-images.sh first");
         }
-        Map<String, String> env = readEnv(file);
+        Map<String, String> recorded = readEnv(file);
         Map<String, String> images = new HashMap<>();
         for (String name : List.of("KAFKA", "GATEWAY", "SCHEDULER", "WORKER")) {
-            images.put(name, env.get("CODERUN_" + name + "_IMAGE"));
+            images.put(name, recorded.get("CODERUN_" + name + "_IMAGE"));
         }
         return images;
     }
