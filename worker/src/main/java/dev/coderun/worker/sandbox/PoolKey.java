@@ -8,7 +8,8 @@ import java.util.Map;
  * Everything in a {@link ContainerSpec} that is fixed when a container is created, apart from the run's own process:
  * a warm container created for one key can run exactly the runs whose spec has that key, with the sandbox a cold
  * container of the same spec would have. The run id label is left out (a label cannot be set after creation); the
- * working directory is in, because the engine creates a missing one at creation and an exec cannot.
+ * working directory is in, because the engine creates a missing one at creation and the waiting shell already runs
+ * in it.
  */
 public record PoolKey(
         String image,
