@@ -235,37 +235,46 @@ class FleetScenariosClusterIT {
             }
             cutAt = System.nanoTime();
             fleet.disconnectWorker(index);
-            log.info("cut {} off the fleet network; it holds {}", victim, onVictim);
+            boolean reconnected = false;
+            try {
+                log.info("cut {} off the fleet network; it holds {}", victim, onVictim);
 
-            // Reconnect once every run it held was given up and re-attempted and their processes are gone (it has no
-            // broker to hear a StopRun from: only its own fence kills them). Meanwhile: is a re-attempt ever RUNNING
-            // while the cut-off attempt's process runs?
-            long[] fenced = {-1};
-            long[] detected = {-1};
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                Set<String> running = runsProcessing(victim, expected);
-                running.retainAll(onVictim.keySet());
-                if (running.isEmpty() && fenced[0] < 0) {
-                    fenced[0] = millisSince(cutAt);
-                }
-                boolean allSettled = true;
-                for (var e : onVictim.entrySet()) {
-                    boolean requeued = watch.attempt(e.getKey()) > e.getValue();
-                    if (requeued && detected[0] < 0) {
-                        detected[0] = millisSince(cutAt);
+                // Reconnect once every run it held was given up and re-attempted and their processes are gone (it
+                // has no broker to hear a StopRun from: only its own fence kills them). Meanwhile: is a re-attempt
+                // ever RUNNING while the cut-off attempt's process runs?
+                long[] fenced = {-1};
+                long[] detected = {-1};
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                    Set<String> running = runsProcessing(victim, expected);
+                    running.retainAll(onVictim.keySet());
+                    if (running.isEmpty() && fenced[0] < 0) {
+                        fenced[0] = millisSince(cutAt);
                     }
-                    if (requeued && watch.status(e.getKey()).equals("RUNNING") && running.contains(e.getKey())) {
-                        overlaps.add(e.getKey());
+                    boolean allSettled = true;
+                    for (var e : onVictim.entrySet()) {
+                        boolean requeued = watch.attempt(e.getKey()) > e.getValue();
+                        if (requeued && detected[0] < 0) {
+                            detected[0] = millisSince(cutAt);
+                        }
+                        if (requeued && watch.status(e.getKey()).equals("RUNNING") && running.contains(e.getKey())) {
+                            overlaps.add(e.getKey());
+                        }
+                        // A run can also have ended, reported, in the moment before the cut.
+                        allSettled &= requeued || FleetRuns.TERMINAL.contains(watch.status(e.getKey()));
                     }
-                    // A run can also have ended, reported, in the moment before the cut.
-                    allSettled &= requeued || FleetRuns.TERMINAL.contains(watch.status(e.getKey()));
+                    return allSettled && running.isEmpty();
+                });
+                fencedMs = fenced[0];
+                detectedMs = detected[0];
+                fleet.reconnectWorker(index);
+                reconnected = true;
+                log.info("reconnected {} {} ms after the cut", victim, millisSince(cutAt));
+            } finally {
+                if (!reconnected) {
+                    // The scenario failed with the worker cut off: back on the network, so the next ones have it.
+                    fleet.reconnectWorker(index);
                 }
-                return allSettled && running.isEmpty();
-            });
-            fencedMs = fenced[0];
-            detectedMs = detected[0];
-            fleet.reconnectWorker(index);
-            log.info("reconnected {} {} ms after the cut", victim, millisSince(cutAt));
+            }
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
                     .until(() -> watch.allTerminal(onVictim.keySet()));
             rerunMs = millisSince(cutAt);
@@ -499,6 +508,10 @@ class FleetScenariosClusterIT {
             try {
                 processes = docker.topContainerCmd(container.getId()).exec().getProcesses();
             } catch (RuntimeException ended) {
+                continue;
+            }
+            if (processes == null) {
+                // The container's process ended between the listing and the top (a run's container ends with it).
                 continue;
             }
             for (String[] process : processes) {
