@@ -148,6 +148,7 @@ final class FleetRuns {
     int[] assertCapacity(Collection<String> ids, int maxActivePerHandle, int slotsPerWorker) throws Exception {
         Map<String, List<long[]>> perHandle = new HashMap<>();
         Map<String, List<long[]>> perWorker = new HashMap<>();
+        Map<String, List<String>> histories = new HashMap<>();
         for (String id : ids) {
             JsonNode run = read(id);
             Long firstActive = null;
@@ -168,6 +169,8 @@ final class FleetRuns {
                 if (status.equals("RUNNING")) {
                     runningOn = t.path("worker_id").asString();
                     runningSince = at;
+                    histories.computeIfAbsent(runningOn, w -> new ArrayList<>())
+                            .add(id + " " + run.path("transitions"));
                 }
                 if (TERMINAL.contains(status)) {
                     end = at;
@@ -192,6 +195,10 @@ final class FleetRuns {
         int workerPeak = 0;
         for (var e : perWorker.entrySet()) {
             int peak = peak(e.getValue());
+            if (peak > slotsPerWorker) {
+                log.warn("more than {} attempts RUNNING on {} at once; the histories of its runs: {}", slotsPerWorker,
+                        e.getKey(), String.join("\n", histories.get(e.getKey())));
+            }
             assertThat(peak).as("attempts RUNNING on " + e.getKey() + " at once").isLessThanOrEqualTo(slotsPerWorker);
             workerPeak = Math.max(workerPeak, peak);
         }
