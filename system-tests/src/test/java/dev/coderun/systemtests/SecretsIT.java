@@ -103,7 +103,7 @@ class SecretsIT {
         List<String> runIds = new ArrayList<>();
         boolean ranWarm = false;
         // The first run starts cold and makes the worker keep warm containers for the runtime; a later one runs in one
-        // of them (docker exec). Bounded: at most eight runs.
+        // of them (its waiting shell is given the run's env). Bounded: at most eight runs.
         for (int i = 0; i < 8 && !ranWarm; i++) {
             Api.Response submitted = answer(tenant.api.post(tenant.runs(), Map.of(
                     "runtime_key", RUNTIME, "command", PRINT_HASHES, "env", Map.of("PLAIN", "visible"),

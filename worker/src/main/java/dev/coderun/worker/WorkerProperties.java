@@ -136,7 +136,7 @@ public record WorkerProperties(
 
     /**
      * Warm containers: started ahead of demand for the runtimes (precisely: the sandbox settings) recently run here,
-     * each used by one run only ({@code docker exec} of the run's process) and then removed. A runtime keeps at least
+     * each used by one run only (its waiting shell {@code exec}s the run's process) and then removed. A runtime keeps at least
      * {@code sizePerRuntime}, and as many as its runs that ran here at once lately; at most {@code slots} are kept over
      * all runtimes, the most recently run first.
      *

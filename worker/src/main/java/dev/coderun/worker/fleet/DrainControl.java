@@ -133,9 +133,9 @@ public class DrainControl implements SmartLifecycle {
 
     /**
      * Stops every run still held {@link StopCause#HANDED_BACK} (killed, unreported) and lists it as handed back in the
-     * heartbeats, so the scheduler runs it again as its next attempt at once. Returns the runs stopped.
+     * heartbeats, so the scheduler runs it again as its next attempt at once.
      */
-    public List<ClaimedRun> handBackAll(String why) {
+    public void handBackAll(String why) {
         List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.HANDED_BACK);
         if (!stopped.isEmpty()) {
             Instant now = clock.instant();
@@ -149,7 +149,6 @@ public class DrainControl implements SmartLifecycle {
             log.warn("{}: handing back {} (killed, unreported; the scheduler runs them again as their next attempt "
                     + "while max_attempts allow)", why, stopped);
         }
-        return stopped;
     }
 
     private record HandedBack(RunAttempt attempt, Instant at) {}

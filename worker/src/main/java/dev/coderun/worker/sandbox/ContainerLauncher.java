@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * Runs one {@link ContainerSpec} to its end on a Docker engine: pull the pinned image if missing, create, attach, start,
  * wait up to the timeout (then kill), inspect, tell the observer the end ({@link ContainerObserver#ended}), remove. The
  * end is told as soon as it is known and before the removal, which takes the engine a hundred milliseconds or more:
- * a caller can report the run while the container goes. The container
- * is removed whatever happens, and every byte the process wrote has reached the observer, when {@link #run} returns.
+ * a caller can report the run while the container goes. The container is removed whatever happens, and every byte the
+ * process wrote has reached the observer, when {@link #run} returns.
  * Thread-safe; one call per run.
  *
  * <p>With a {@link WarmPool}, a run whose {@link PoolKey} has a warm container ready runs its process in it instead:

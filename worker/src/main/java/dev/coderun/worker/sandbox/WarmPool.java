@@ -37,10 +37,10 @@ import org.slf4j.LoggerFactory;
  * {@code maxContainers}, the most recently run keys first. A refill (after every take, demand and end, and on a fixed
  * tick which also lets idle keys go) works out what is missing and creates up to {@code parallelCreates} containers at
  * once, since one create-and-start (≈ 0.3–0.4 s here) would otherwise bound how fast a busy key is refilled.
- * A key whose waiter cannot run (the image lacks {@code /bin/sh}, say) is disabled for the life of the pool: its runs go
- * cold; other failures to create one are retried by the next refill. Pooled containers carry this worker's id label, so the orphan sweep at the
- * next start ({@link ContainerLauncher#removeOrphans}) removes those a crash left behind; {@link #close} removes the
- * rest.
+ * A key whose waiter cannot run (the image lacks {@code /bin/sh}, say) is disabled for the life of the pool: its runs
+ * go cold; other failures to create one are retried by the next refill. Pooled containers carry this worker's id
+ * label, so the orphan sweep at the next start ({@link ContainerLauncher#removeOrphans}) removes those a crash left
+ * behind; {@link #close} removes the rest.
  */
 public final class WarmPool implements AutoCloseable {
 
@@ -94,11 +94,11 @@ public final class WarmPool implements AutoCloseable {
         script.append("exec");
         command.forEach(word -> script.append(' ').append(quoted(word)));
         script.append('\n');
-        if (script.toString().lines().anyMatch(END_OF_SCRIPT::equals)) {
+        String text = script.toString();
+        if (text.lines().anyMatch(END_OF_SCRIPT::equals)) {
             return Optional.empty();
         }
-        script.append(END_OF_SCRIPT).append('\n');
-        return Optional.of(script.toString().getBytes(StandardCharsets.UTF_8));
+        return Optional.of((text + END_OF_SCRIPT + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static final Pattern SHELL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");

@@ -88,15 +88,15 @@ class PoolKeyTest {
 
         assertThat(script).startsWith("unset SHLVL PWD OLDPWD\n")
                 .contains("export 'A=x'\\''y'\n")
-                .contains("command -v 'printf' >/dev/null 2>&1 || { echo 'exec: \"printf\": executable file not found in"
-                        + " $PATH' >&2; exit 127; }\n")
+                .contains("command -v 'printf' >/dev/null 2>&1 || { echo 'exec: \"printf\": executable file not"
+                        + " found in $PATH' >&2; exit 127; }\n")
                 .endsWith("exec 'printf' '%s' 'it'\\''s' '$HOME'\n" + WarmPool.END_OF_SCRIPT + "\n");
     }
 
     @Test
     void aSpecTheWaitingShellCannotBeGivenExactlyGoesCold() {
-        ContainerSpec endLine = policy.containerFor(TestRuns.aRun().command("echo", "a\n" + WarmPool.END_OF_SCRIPT + "\nb")
-                .build(), "w");
+        ContainerSpec endLine = policy.containerFor(
+                TestRuns.aRun().command("echo", "a\n" + WarmPool.END_OF_SCRIPT + "\nb").build(), "w");
         ContainerSpec fine = policy.containerFor(TestRuns.aRun().command("echo", "a\n" + WarmPool.END_OF_SCRIPT + " ")
                 .build(), "w");
         ContainerSpec badName = new ContainerSpec(fine.image(), fine.entrypoint(), fine.cmd(), List.of("A-B=1"),
