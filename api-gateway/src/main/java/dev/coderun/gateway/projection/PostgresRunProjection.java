@@ -4,16 +4,13 @@ import dev.coderun.events.OutputChunk;
 import dev.coderun.events.RunAccepted;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.RunFinished;
-import dev.coderun.events.RunQueued;
 import dev.coderun.events.RunSpec;
-import dev.coderun.events.RunStarted;
-import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.runs.PostgresRunRepository;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +27,8 @@ import reactor.core.publisher.Mono;
 /**
  * Materializes run events and output chunks into the read model. A poll's events are applied in one transaction
  * ({@link #applyAll}): it locks the rows of their runs, asks {@link RunFold} for each event in order and, for each that
- * applies, updates the row, then appends all their transitions in one statement. A single event ({@link #apply}) goes
- * the same way alone. Statuses are bound from {@link RunStatus}, never spelled in SQL.
+ * applies, folds it into its run's {@link RowPatch}, then writes every patch in one statement and appends all their
+ * transitions in another. A single event ({@link #apply}) goes the same way alone. Statuses are bound from {@link RunStatus}, never spelled in SQL.
  */
 @Component
 class PostgresRunProjection {
@@ -100,6 +97,7 @@ class PostgresRunProjection {
 
     private Mono<Void> fold(List<RunEvent> events, Map<UUID, Current> current) {
         List<Applied> applied = new ArrayList<>();
+        Map<UUID, RowPatch> patches = new LinkedHashMap<>();
         for (RunEvent event : events) {
             UUID id = UUID.fromString(event.runId());
             Current now = current.get(id);
@@ -113,10 +111,10 @@ class PostgresRunProjection {
             }
             int attempt = RunFold.attemptOf(event, now.attempt());
             applied.add(new Applied(id, event, attempt));
+            patches.computeIfAbsent(id, RowPatch::new).add(event, attempt);
             current.put(id, new Current(event.status(), attempt));
         }
-        return Flux.fromIterable(applied)
-                .concatMap(one -> update(one.id(), one.event(), one.attempt()))
+        return update(patches.values())
                 .then(runs.appendTransitions(applied.stream()
                         .map(one -> Map.entry(one.id(), RunFold.transitionOf(one.event(), one.attempt())))
                         .toList()));
@@ -167,63 +165,106 @@ class PostgresRunProjection {
                 .then();
     }
 
-    private Mono<Void> update(UUID id, RunEvent event, int attempt) {
-        var at = event.at().atOffset(ZoneOffset.UTC);
-        DatabaseClient.GenericExecuteSpec spec = switch (event) {
-            // Queued for an attempt no worker holds yet: a re-queued run forgets the worker it lost.
-            case RunQueued q -> db.sql("""
-                    update runs set status = :status, attempt = :attempt, worker_id = null,
-                      queued_at = coalesce(queued_at, :at), updated_at = :at
-                    where id = :id
-                    """);
-            case RunStarting s -> db.sql("""
-                    update runs set status = :status, attempt = :attempt, worker_id = :worker, updated_at = :at
-                    where id = :id
-                    """).bind("worker", s.workerId());
-            case RunStarted s -> db.sql("""
-                    update runs set status = :status, attempt = :attempt, worker_id = :worker, started_at = :at,
-                      updated_at = :at
-                    where id = :id
-                    """).bind("worker", s.workerId());
-            case RunFinished f -> finished(f);
-            case RunAccepted a -> throw new IllegalStateException("handled before");
-        };
-        return spec.bind("id", id)
-                .bind("status", event.status().name())
-                .bind("attempt", attempt)
-                .bind("at", at)
+    /** Writes every patch in one statement: a poll's events cost one update, not one each. */
+    private Mono<Void> update(Collection<RowPatch> patches) {
+        if (patches.isEmpty()) {
+            return Mono.empty();
+        }
+        int n = patches.size();
+        UUID[] ids = new UUID[n];
+        String[] statuses = new String[n];
+        Integer[] attempts = new Integer[n];
+        String[] workerChanges = new String[n];
+        String[] workers = new String[n];
+        String[] queuedAts = new String[n];
+        String[] startedAts = new String[n];
+        Boolean[] finished = new Boolean[n];
+        Integer[] exitCodes = new Integer[n];
+        Long[] durations = new Long[n];
+        String[] reasons = new String[n];
+        String[] errorCodes = new String[n];
+        String[] errorMessages = new String[n];
+        Long[] stdoutBytes = new Long[n];
+        Long[] stderrBytes = new Long[n];
+        Boolean[] stdoutTruncated = new Boolean[n];
+        Boolean[] stderrTruncated = new Boolean[n];
+        Integer[] chunks = new Integer[n];
+        String[] updatedAts = new String[n];
+        int i = 0;
+        for (RowPatch patch : patches) {
+            ids[i] = patch.id;
+            statuses[i] = patch.status.name();
+            attempts[i] = patch.attempt;
+            workerChanges[i] = patch.workerChange.name();
+            workers[i] = patch.worker;
+            queuedAts[i] = patch.queuedAt == null ? null : patch.queuedAt.toString();
+            startedAts[i] = patch.startedAt == null ? null : patch.startedAt.toString();
+            updatedAts[i] = patch.updatedAt.toString();
+            RunFinished end = patch.finished;
+            finished[i] = end != null;
+            if (end != null) {
+                exitCodes[i] = end.exitCode();
+                durations[i] = end.durationMs();
+                reasons[i] = end.terminationReason();
+                errorCodes[i] = end.error() == null ? null : end.error().code();
+                errorMessages[i] = end.error() == null ? null : end.error().message();
+                stdoutBytes[i] = end.output().stdoutBytes();
+                stderrBytes[i] = end.output().stderrBytes();
+                stdoutTruncated[i] = end.output().stdoutTruncated();
+                stderrTruncated[i] = end.output().stderrTruncated();
+                chunks[i] = end.output().chunks();
+            }
+            i++;
+        }
+        return db.sql("""
+                update runs r set status = u.status, attempt = u.attempt,
+                  worker_id = case u.worker_change when 'CLEAR' then null when 'SET' then u.worker else r.worker_id end,
+                  queued_at = coalesce(r.queued_at, u.queued_at::timestamptz),
+                  started_at = coalesce(u.started_at::timestamptz, r.started_at),
+                  exit_code = case when u.finished then u.exit_code else r.exit_code end,
+                  duration_ms = case when u.finished then u.duration_ms else r.duration_ms end,
+                  termination_reason = case when u.finished then u.reason else r.termination_reason end,
+                  error_code = case when u.finished then u.error_code else r.error_code end,
+                  error_message = case when u.finished then u.error_message else r.error_message end,
+                  stdout_bytes = case when u.finished then u.stdout_bytes else r.stdout_bytes end,
+                  stderr_bytes = case when u.finished then u.stderr_bytes else r.stderr_bytes end,
+                  stdout_truncated = case when u.finished then u.stdout_truncated else r.stdout_truncated end,
+                  stderr_truncated = case when u.finished then u.stderr_truncated else r.stderr_truncated end,
+                  output_chunks = case when u.finished then u.chunks else r.output_chunks end,
+                  finished_at = case when u.finished then u.updated_at::timestamptz else r.finished_at end,
+                  updated_at = u.updated_at::timestamptz
+                from unnest(:ids::uuid[], :statuses::text[], :attempts::int4[], :worker_changes::text[],
+                  :workers::text[], :queued_ats::text[], :started_ats::text[], :finished::bool[], :exit_codes::int4[],
+                  :durations::int8[], :reasons::text[], :error_codes::text[], :error_messages::text[],
+                  :stdout_bytes::int8[], :stderr_bytes::int8[], :stdout_truncated::bool[], :stderr_truncated::bool[],
+                  :chunks::int4[], :updated_ats::text[])
+                  as u(id, status, attempt, worker_change, worker, queued_at, started_at, finished, exit_code,
+                    duration_ms, reason, error_code, error_message, stdout_bytes, stderr_bytes, stdout_truncated,
+                    stderr_truncated, chunks, updated_at)
+                where r.id = u.id
+                """)
+                .bind("ids", ids)
+                .bind("statuses", statuses)
+                .bind("attempts", attempts)
+                .bind("worker_changes", workerChanges)
+                .bind("workers", workers)
+                .bind("queued_ats", queuedAts)
+                .bind("started_ats", startedAts)
+                .bind("finished", finished)
+                .bind("exit_codes", exitCodes)
+                .bind("durations", durations)
+                .bind("reasons", reasons)
+                .bind("error_codes", errorCodes)
+                .bind("error_messages", errorMessages)
+                .bind("stdout_bytes", stdoutBytes)
+                .bind("stderr_bytes", stderrBytes)
+                .bind("stdout_truncated", stdoutTruncated)
+                .bind("stderr_truncated", stderrTruncated)
+                .bind("chunks", chunks)
+                .bind("updated_ats", updatedAts)
                 .fetch()
                 .rowsUpdated()
                 .then();
-    }
-
-    private DatabaseClient.GenericExecuteSpec finished(RunFinished f) {
-        var spec = db.sql("""
-                update runs set status = :status, attempt = :attempt, worker_id = coalesce(:worker, worker_id),
-                  exit_code = :exit_code, duration_ms = :duration_ms, termination_reason = :reason,
-                  error_code = :error_code, error_message = :error_message,
-                  stdout_bytes = :stdout_bytes, stderr_bytes = :stderr_bytes,
-                  stdout_truncated = :stdout_truncated, stderr_truncated = :stderr_truncated,
-                  output_chunks = :chunks, finished_at = :at, updated_at = :at
-                where id = :id
-                """)
-                .bind("stdout_bytes", f.output().stdoutBytes())
-                .bind("stderr_bytes", f.output().stderrBytes())
-                .bind("stdout_truncated", f.output().stdoutTruncated())
-                .bind("stderr_truncated", f.output().stderrTruncated())
-                .bind("chunks", f.output().chunks());
-        spec = f.workerId() == null ? spec.bindNull("worker", String.class) : spec.bind("worker", f.workerId());
-        spec = f.exitCode() == null ? spec.bindNull("exit_code", Integer.class) : spec.bind("exit_code", f.exitCode());
-        spec = f.durationMs() == null
-                ? spec.bindNull("duration_ms", Long.class) : spec.bind("duration_ms", f.durationMs());
-        spec = f.terminationReason() == null
-                ? spec.bindNull("reason", String.class) : spec.bind("reason", f.terminationReason());
-        if (f.error() == null) {
-            spec = spec.bindNull("error_code", String.class).bindNull("error_message", String.class);
-        } else {
-            spec = spec.bind("error_code", f.error().code()).bind("error_message", f.error().message());
-        }
-        return spec;
     }
 
     private record Current(RunStatus status, int attempt) {}

@@ -39,7 +39,7 @@ public class PostgresRunRepository {
     private final DatabaseClient db;
     private final JsonMapper json;
 
-    PostgresRunRepository(DatabaseClient db, JsonMapper json) {
+    public PostgresRunRepository(DatabaseClient db, JsonMapper json) {
         this.db = db;
         this.json = json;
     }

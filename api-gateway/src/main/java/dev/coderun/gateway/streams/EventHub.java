@@ -206,7 +206,7 @@ public class EventHub implements SmartLifecycle, MeterBinder {
     }
 
     private void dispatch(ConsumerRecord<String, byte[]> record) {
-        if (record.value() == null) {
+        if (record.value() == null || !wanted(record)) {
             return;
         }
         Message message;
@@ -230,6 +230,22 @@ public class EventHub implements SmartLifecycle, MeterBinder {
             }
             default -> { }
         }
+    }
+
+    /**
+     * Whether a subscriber may want {@code record}, judged from its key alone (events are keyed by handle, output by
+     * run id), so that records nobody follows are not decoded: with no stream open, the hub decodes nothing. A record
+     * without a key is decoded.
+     */
+    private boolean wanted(ConsumerRecord<String, byte[]> record) {
+        String key = record.key();
+        if (key == null) {
+            return true;
+        }
+        if (record.topic().equals(Topics.OUTPUT)) {
+            return byRun.containsKey(key) || !outputByHandle.isEmpty();
+        }
+        return byHandle.containsKey(key) || outputByHandle.containsKey(key) || !byRun.isEmpty();
     }
 
     private static void deliver(Map<String, Set<Subscription>> index, String key, HubRecord record) {

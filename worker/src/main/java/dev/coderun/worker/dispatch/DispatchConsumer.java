@@ -20,20 +20,24 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
@@ -53,11 +57,11 @@ import org.springframework.stereotype.Component;
  * each batch of dispatches, and an acquisition of one offset that lands on a marker delivers nothing and waits out the
  * poll timeout (measured with kafka-clients 4.2.2: produce → poll p50 2 s with one offset, 7 ms with two). A second
  * dispatch in the same poll without a slot for it is released at once for the next free slot here or elsewhere (the
- * broker coderun starts allows ten deliveries of a record, {@code group.share.delivery.count.limit}, not five). Every record is acknowledged
- * explicitly:
- * ACCEPT for a run this worker executes (committed before the run starts, so a run whose acknowledgement the broker
- * refused is not run here) and for one whose attempt the scheduler already stopped (not run), REJECT for one it
- * cannot read, RELEASE for one it has no slot for.
+ * broker coderun starts allows ten deliveries of a record, {@code group.share.delivery.count.limit}, not five).
+ * Every record is acknowledged explicitly: ACCEPT for a run this worker executes (once its {@code RunStarting} claim is
+ * in Kafka, and committed before the run starts, so a run whose acknowledgement the broker refused is not run here)
+ * and for one whose attempt the scheduler already stopped (not run), REJECT for one it cannot read, RELEASE for one it
+ * has no slot for or could not claim.
  *
  * <p>While every slot stays busy longer than {@code leave-group-when-full-after}, the worker leaves the share group:
  * the share group's assignor may give a partition to this member alone, and a member that does not poll would leave
@@ -208,14 +212,21 @@ class DispatchConsumer implements SmartLifecycle {
                 consumer.subscribe(List.of(Topics.DISPATCH));
                 subscribed = true;
             }
-            take(consumer, consumer.poll(pollTimeout));
+            if (!take(consumer, consumer.poll(pollTimeout))) {
+                // A claim that could not be published: Kafka is out of this worker's reach for now. Polling again at
+                // once would spend the released records' deliveries (the group archives a record after its limit).
+                Thread.sleep(RETRY_BACKOFF);
+            }
         }
     }
 
-    /** Acknowledges every polled record, commits, and starts the runs whose acceptance the broker confirmed. */
-    private void take(ShareConsumer<String, byte[]> consumer, ConsumerRecords<String, byte[]> records) {
+    /**
+     * Acknowledges every polled record, commits, and starts the runs whose acceptance the broker confirmed; answers
+     * whether every run it took could be claimed.
+     */
+    private boolean take(ShareConsumer<String, byte[]> consumer, ConsumerRecords<String, byte[]> records) {
         if (records.isEmpty()) {
-            return;
+            return true;
         }
         List<Taken> taken = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -224,7 +235,10 @@ class DispatchConsumer implements SmartLifecycle {
             boolean alreadyRunning = dispatch.map(run -> holds(taken, run)).orElse(false);
             Intake intake =
                     Intake.decide(dispatch, stopped.isPresent(), alreadyRunning, activeRuns.free() - taken.size());
-            consumer.acknowledge(record, intake.acknowledgement);
+            if (intake != Intake.RUN) {
+                // A run to execute is acknowledged by claim(), once its claim is durable.
+                consumer.acknowledge(record, intake.acknowledgement);
+            }
             switch (intake) {
                 case RUN -> taken.add(new Taken(record, dispatch.orElseThrow(), tracing.consumer(
                         record.headers(), "worker dispatch", dispatch.orElseThrow().runId())));
@@ -238,6 +252,7 @@ class DispatchConsumer implements SmartLifecycle {
                 }
             }
         }
+        List<Taken> claims = claim(consumer, taken);
         Map<TopicIdPartition, Optional<KafkaException>> results;
         try {
             results = consumer.commitSync(REQUEST_TIMEOUT);
@@ -247,7 +262,7 @@ class DispatchConsumer implements SmartLifecycle {
             log.warn("committing acknowledgements failed; running the taken runs anyway", e);
             results = Map.of();
         }
-        for (Taken run : taken) {
+        for (Taken run : claims) {
             Optional<KafkaException> refused = refusal(results, run.record());
             if (refused.isPresent()) {
                 log.warn("the broker refused taking run {} ({}); it delivers it again", run.dispatch().runId(),
@@ -262,6 +277,47 @@ class DispatchConsumer implements SmartLifecycle {
             run.span().end();
             runs.execute(() -> execute(run.dispatch(), claimed, run.span()));
         }
+        return claims.size() == taken.size();
+    }
+
+    /**
+     * Publishes the {@code RunStarting} of every taken run, then acknowledges each whose claim Kafka confirmed within
+     * {@link #REQUEST_TIMEOUT} (ACCEPT) and releases the others (RELEASE: delivered again, here or elsewhere); answers
+     * the claimed ones. Claim before acceptance: a run this worker accepts is one the scheduler leases to it, so should
+     * the worker die or be cut off right after, the lease gives the attempt up. Accepted first and claimed after, a
+     * claim that never left the worker would leave the scheduler holding a dispatch nobody runs or ends.
+     */
+    private List<Taken> claim(ShareConsumer<String, byte[]> consumer, List<Taken> taken) {
+        List<Future<RecordMetadata>> sends = new ArrayList<>(taken.size());
+        for (Taken run : taken) {
+            Future<RecordMetadata> send;
+            try {
+                send = lifecycle.claim(run.dispatch(), run.span());
+            } catch (KafkaException e) {
+                send = CompletableFuture.failedFuture(e);
+            }
+            sends.add(send);
+        }
+        long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
+        List<Taken> claimed = new ArrayList<>(taken.size());
+        for (int i = 0; i < taken.size(); i++) {
+            Taken run = taken.get(i);
+            try {
+                sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                consumer.acknowledge(run.record(), AcknowledgeType.ACCEPT);
+                claimed.add(run);
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("run {} attempt {} not claimed ({}); released for another delivery", run.dispatch().runId(),
+                        run.dispatch().attempt(), e instanceof ExecutionException failed ? failed.getCause() : e);
+                consumer.acknowledge(run.record(), AcknowledgeType.RELEASE);
+                run.span().tag("outcome", "unclaimed").end();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                consumer.acknowledge(run.record(), AcknowledgeType.RELEASE);
+                run.span().tag("outcome", "unclaimed").end();
+            }
+        }
+        return claimed;
     }
 
     private Optional<StopCause> stopOf(DispatchRun dispatch) {

@@ -28,9 +28,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -39,7 +41,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * Executes one taken dispatch from claim to end: publishes {@code RunStarting}, runs the container, publishes
+ * Executes one taken dispatch, claimed by {@link #claim} before, to its end: runs the container, publishes
  * {@code RunStarted} once the process runs, streams its output, and publishes exactly one {@code RunFinished} after
  * every output chunk was acknowledged, except for an attempt stopped for a cause the worker does not report
  * ({@link StopCause#reported()}), which the scheduler settles. A process that ended by itself (or timed out) is reported
@@ -140,12 +142,23 @@ public final class RunLifecycle implements DisposableBean {
         }
     }
 
-    private void run(DispatchRun dispatch, ClaimedRun claim, Span execution) {
+    /**
+     * Claims the dispatched attempt for this worker: publishes its {@code RunStarting} (in the span {@code dispatched})
+     * and answers the send. The caller runs the attempt only once the claim is durable, so that every attempt a worker
+     * runs is one the scheduler leases to it: were the worker lost after taking the dispatch, the lease gives the
+     * attempt up, where an unclaimed dispatch would hold its handle's slot with nobody to end it.
+     */
+    public Future<RecordMetadata> claim(DispatchRun dispatch, Span dispatched) {
         RunSpec spec = dispatch.spec();
         // The scheduler's clock against this one's: skew between hosts shifts it, and a negative span counts 0.
         dispatchLatency.record(Math.max(0, clock.millis() - dispatch.at().toEpochMilli()), TimeUnit.MILLISECONDS);
-        publisher.event(new RunStarting(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()),
-                tracing.headers(execution));
+        return publisher.event(
+                new RunStarting(spec.handle(), spec.runId(), dispatch.attempt(), workerId, clock.instant()),
+                tracing.headers(dispatched));
+    }
+
+    private void run(DispatchRun dispatch, ClaimedRun claim, Span execution) {
+        RunSpec spec = dispatch.spec();
         OutputPump pump = new OutputPump(
                 new OutputCapture(spec.handle(), spec.runId(), dispatch.attempt(), spec.maxOutputBytes(),
                         (int) outputSettings.chunkSize().toBytes()),
