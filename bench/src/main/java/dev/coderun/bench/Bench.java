@@ -78,8 +78,12 @@ public final class Bench {
                 ms(seqCoderun.terminal().p50()), ms(seqDocker.terminal().p50()), String.format("%.2fx", seqRatio));
 
         log("concurrent: %d runs at concurrency %d, coderun then docker run --rm", o.runs(), o.concurrency());
+        CpuTicks beforeCoderun = CpuTicks.now(o.pids());
         Phase conCoderun = coderun(o.runs(), o.concurrency());
+        CpuTicks afterCoderun = CpuTicks.now(o.pids());
         Phase conDocker = docker(docker, o.runs(), o.concurrency());
+        Map<String, Double> coderunCpu = afterCoderun.perRunSince(beforeCoderun, o.runs());
+        Map<String, Double> dockerCpu = CpuTicks.now(Map.of()).perRunSince(afterCoderun, o.runs());
         double throughputRatio = conCoderun.runsPerSecond() / conDocker.runsPerSecond();
         row("end-to-end throughput, " + o.runs() + " runs at " + o.concurrency(),
                 String.format("%.2f runs/s", conCoderun.runsPerSecond()),
@@ -91,8 +95,17 @@ public final class Bench {
         row("submit -> dispatch (scheduler decision) p50/p95/p99 ms", conCoderun.dispatched().brief(), "-", "");
         row("dispatch hop (dispatch -> STARTING) p50/p95/p99 ms", conCoderun.dispatchHop().brief(), "-", "");
         row("STARTING -> RUNNING (container ready) p50/p95/p99 ms", conCoderun.startingToRunning().brief(), "-", "");
+        row("CPU per run, whole machine (concurrent phase)", String.format("%.0f ms", coderunCpu.get("machine")),
+                String.format("%.0f ms", dockerCpu.get("machine")),
+                String.format("%.2fx", coderunCpu.get("machine") / dockerCpu.get("machine")));
+        if (!o.pids().isEmpty()) {
+            row("CPU per run by process " + String.join("/", o.pids().keySet()), String.join(" / ",
+                    o.pids().keySet().stream().map(name -> String.format("%.1f", coderunCpu.get(name))).toList())
+                    + " ms", "-", "");
+        }
         json.put("sequential", Map.of("coderun", seqCoderun.toMap(), "docker", seqDocker.toMap(),
                 "terminal_p50_ratio", Stats.round(seqRatio)));
+        json.put("cpu_ms_per_run", Map.of("coderun", roundAll(coderunCpu), "docker", roundAll(dockerCpu)));
         json.put("concurrent", Map.of("coderun", conCoderun.toMap(), "docker", conDocker.toMap(),
                 "throughput_ratio", Stats.round(throughputRatio)));
 
@@ -427,6 +440,12 @@ public final class Bench {
                 f.get();
             }
         }
+    }
+
+    private static Map<String, Object> roundAll(Map<String, Double> values) {
+        Map<String, Object> rounded = new LinkedHashMap<>();
+        values.forEach((name, value) -> rounded.put(name, Stats.round(value)));
+        return rounded;
     }
 
     private static long rssMiB(long pid) {
