@@ -27,9 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code bin/coderun bench}: measures the running stack against bare {@code docker run --rm} of the same image with the
  * same sandbox flags at the same concurrency, and prints a table (also written as JSON). Phases, in order:
- * sequential {@code echo hi} (latency), concurrent runs (throughput and latency percentiles), accepting single and
- * batch submissions, and the projector's rate into PostgreSQL while it catches up with them. Runs left queued by the
- * accept phases are cancelled at the end.
+ * sequential {@code echo hi} (latency), concurrent runs (throughput, latency percentiles, and CPU per run of the
+ * machine and of each service), accepting single and batch submissions while the worker runs what they accept, the
+ * projector's rate into PostgreSQL while it catches up with them, and accepting again with every worker drained (no
+ * container starts while submissions are timed). Runs left queued by the accept phases are cancelled.
  */
 public final class Bench {
 
@@ -128,6 +129,28 @@ public final class Bench {
                 String.format("%.0f/s", projected), "-", "");
         json.put("accept", Map.of("single", single.toMap(), "batch", batch == null ? "n/a" : batch.toMap(),
                 "projector_events_per_second", Stats.round(projected)));
+
+        // Again with every worker drained: only the gateway, the scheduler, the projector, Kafka and PostgreSQL work,
+        // so the rows show what accepting costs without the engine starting the accepted runs on the same cores.
+        List<String> drained = drainFleet();
+        if (drained.isEmpty()) {
+            row("accepted single submits / batches, fleet drained", "n/a (no admin token for the fleet routes)",
+                    "-", "");
+        } else {
+            log("cancelled %d runs left queued; drained %s", cancelLeftovers(), drained);
+            Accept singleDrained = acceptSingle();
+            row("accepted single submits, " + o.acceptClients() + " clients, fleet drained",
+                    String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", singleDrained.perSecond(),
+                            singleDrained.latency().p50(), singleDrained.latency().p99()), "-", "");
+            Accept batchDrained = acceptBatches();
+            row("accepted runs in batches of 1000, fleet drained", batchDrained == null ? "n/a"
+                    : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batchDrained.perSecond(),
+                            batchDrained.latency().p50(), batchDrained.latency().p99()), "-", "");
+            json.put("accept_fleet_drained", Map.of("single", singleDrained.toMap(),
+                    "batch", batchDrained == null ? "n/a" : batchDrained.toMap()));
+            log("cancelled %d runs left queued", cancelLeftovers());
+            undrain(drained);
+        }
 
         Map<String, Object> rss = new LinkedHashMap<>();
         o.pids().forEach((service, pid) -> rss.put(service, rssMiB(pid)));
@@ -364,6 +387,46 @@ public final class Bench {
             return null;
         });
         return ids.size();
+    }
+
+    /**
+     * Drains every worker that is not lost (the operator's fleet routes; the bench's token must be an admin token of
+     * the operator handle) and waits up to a minute for each to report {@code drained}; answers their ids, none when
+     * the token may not drain.
+     */
+    private List<String> drainFleet() throws Exception {
+        HttpResponse<String> list = http.send(request("/v2/fleet/workers").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (list.statusCode() != 200) {
+            return List.of();
+        }
+        List<String> ids = new ArrayList<>();
+        for (JsonNode worker : JSON.readTree(list.body()).path("data")) {
+            if (!worker.path("state").asString().equals("lost")) {
+                ids.add(worker.path("worker_id").asString());
+            }
+        }
+        for (String id : ids) {
+            post("/v2/fleet/workers/" + id + "/drain", Map.of(), 202);
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        for (String id : ids) {
+            while (System.nanoTime() < deadline) {
+                HttpResponse<String> one = http.send(request("/v2/fleet/workers/" + id).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (JSON.readTree(one.body()).path("data").path("state").asString().equals("drained")) {
+                    break;
+                }
+                Thread.sleep(250);
+            }
+        }
+        return ids;
+    }
+
+    private void undrain(List<String> ids) throws Exception {
+        for (String id : ids) {
+            post("/v2/fleet/workers/" + id + "/undrain", Map.of(), 202);
+        }
     }
 
     // ---- set-up ---------------------------------------------------------------------------------------------------
