@@ -19,8 +19,8 @@ import java.util.List;
  *     {@link #DRAINED} (takes none, holds no run)
  * @param runs the attempts holding a slot, the same runs as {@code activeRunIds} with their attempt
  * @param drainDeadline while draining, when the runs still running are handed back; null otherwise or without one
- * @param handedBack attempts this worker process handed back recently (killed past a drain's deadline, unreported):
- *     the scheduler gives such an attempt up at once instead of after its lease timeout
+ * @param handedBack attempts this worker process handed back recently (killed past a drain's deadline or by its fence,
+ *     unreported): the scheduler gives such an attempt up at once instead of after its lease timeout
  */
 public record WorkerHeartbeat(
         String workerId,

@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 import dev.coderun.events.DispatchRun;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.OutputChunk.OutputStream;
+import dev.coderun.events.RunStatus;
+import dev.coderun.events.StopRun;
 import dev.coderun.events.Topics;
+import dev.coderun.events.WorkerHeartbeat.RunAttempt;
 import dev.coderun.infra.kafka.KraftBroker;
 import dev.coderun.infra.kafka.TopicProvisioner;
 import java.nio.file.Path;
@@ -34,7 +37,8 @@ class WorkerFenceIT {
     Path kafkaDir;
 
     @Test
-    void aWorkerWhoseHeartbeatsAreNoLongerAcknowledgedKillsItsRunsAndLeavesThemToTheScheduler() throws Exception {
+    void aWorkerWhoseHeartbeatsAreNoLongerAcknowledgedKillsItsRunsHandsThemBackAndTakesNoneUntilTheyAreGivenUp()
+            throws Exception {
         KraftBroker broker = KraftBroker.start(kafkaDir, "127.0.0.1", 0);
         String bootstrapServers = broker.bootstrapServers();
         int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
@@ -44,12 +48,7 @@ class WorkerFenceIT {
         try (RecordedTopics topics = new RecordedTopics(bootstrapServers);
                 TestWorkers workers = new TestWorkers(bootstrapServers)) {
             String workerId = workers.start(1, "--coderun.worker.fence-after=" + FENCE_AFTER.toMillis() + "ms");
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-                    new StringSerializer(),
-                    new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(Topics.DISPATCH, run.runId(), MessageSerde.toBytes(run))).get();
-            }
+            publish(bootstrapServers, Topics.DISPATCH, run.runId(), MessageSerde.toBytes(run));
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> topics.output(run.runId(), OutputStream.STDOUT).equals("started\n"));
 
@@ -61,12 +60,34 @@ class WorkerFenceIT {
 
             broker = KraftBroker.start(kafkaDir, "127.0.0.1", port);
             Instant back = Instant.now();
-            // Heartbeats resume without the run, and the worker reports nothing of it: the scheduler's lease settles it.
+            // Heartbeats resume without the run, listing it as handed back, and the worker reports nothing of it: the
+            // scheduler gives the attempt up at the first such heartbeat.
             await().atMost(Duration.ofSeconds(60)).until(() -> topics.heartbeatsOf(workerId).stream()
-                    .anyMatch(beat -> beat.at().isAfter(back) && beat.activeRunIds().isEmpty()));
+                    .anyMatch(beat -> beat.at().isAfter(back) && beat.activeRunIds().isEmpty()
+                            && beat.handedBack().contains(new RunAttempt(run.runId(), 1))));
             assertThat(topics.finished(run.runId())).isEmpty();
+
+            // Until the scheduler gave that attempt up (its StopRun, read here), the worker takes no run: the records
+            // would show the next one beside an attempt the scheduler still counts as running here.
+            DispatchRun next = new DispatchRun(aBusyboxRun().command("echo next").build(), 1, Instant.now());
+            publish(broker.bootstrapServers(), Topics.DISPATCH, next.runId(), MessageSerde.toBytes(next));
+            Thread.sleep(3000);
+            assertThat(topics.eventsOf(next.runId())).as("events of a run dispatched before the StopRun").isEmpty();
+            publish(broker.bootstrapServers(), Topics.CONTROL, run.runId(), MessageSerde.toBytes(
+                    new StopRun(run.runId(), 1, StopRun.LEASE_EXPIRED, Instant.now())));
+            assertThat(topics.awaitFinished(next.runId(), Duration.ofSeconds(60)).status())
+                    .isEqualTo(RunStatus.SUCCEEDED);
         } finally {
             broker.close();
+        }
+    }
+
+    private static void publish(String bootstrapServers, String topic, String key, byte[] value) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }
 }

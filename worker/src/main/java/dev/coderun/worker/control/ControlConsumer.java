@@ -4,6 +4,7 @@ import dev.coderun.events.FleetDirective;
 import dev.coderun.events.Message;
 import dev.coderun.events.MessageSerde;
 import dev.coderun.events.StopRun;
+import dev.coderun.events.WorkerHeartbeat.RunAttempt;
 import dev.coderun.events.Topics;
 import dev.coderun.observability.KafkaTracing;
 import dev.coderun.worker.KafkaLimits;
@@ -201,6 +202,7 @@ class ControlConsumer implements SmartLifecycle {
                 log.warn("stop reason '{}' is unknown to this worker; stopping the attempt as lost", stop.reason());
             }
             StopCause cause = stoppedAttempts.record(stop, clock.instant());
+            drainControl.settled(new RunAttempt(stop.runId(), stop.attempt()));
             for (ClaimedRun run : activeRuns.stop(stop.runId(), stop.attempt(), cause)) {
                 log.info("stopping run {} attempt {}: {}", run.runId(), run.attempt(), cause);
             }

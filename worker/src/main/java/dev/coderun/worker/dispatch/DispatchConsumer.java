@@ -190,7 +190,7 @@ class DispatchConsumer implements SmartLifecycle {
                 if (subscribed) {
                     consumer.unsubscribe();
                     subscribed = false;
-                    log.info("draining: takes no dispatch and left the share group until undrained");
+                    log.info("drained, draining or fenced: takes no dispatch and left the share group until it may");
                 }
                 fullSince = 0;
                 drainControl.awaitTakesWork(pollTimeout);

@@ -11,8 +11,9 @@ public enum StopCause {
     LEASE_EXPIRED(false),
     /**
      * No heartbeat of this worker reached Kafka for {@code fence-after}: the attempt must not keep running here while
-     * the scheduler starts another one elsewhere. Killed and not reported: the scheduler's lease gives the attempt up
-     * once no heartbeat has listed it for the lease timeout, and runs it again while its {@code max_attempts} allow.
+     * the scheduler starts another one elsewhere. Killed and not reported, and listed as handed back in the
+     * heartbeats: the scheduler gives the attempt up at the first of them that gets through (or, should none, once no
+     * heartbeat has listed it for the lease timeout), and runs it again while its {@code max_attempts} allow.
      */
     FENCED(false),
     /**

@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,8 @@ import org.springframework.stereotype.Component;
 /**
  * Applies the operator's {@link FleetDirective}s naming this worker to its {@link Drain} state, and keeps the drain's
  * deadline: past it, every run still held is stopped {@link StopCause#HANDED_BACK} and listed as handed back in the
- * heartbeats for {@link #HANDED_BACK_LISTED_FOR}, so the scheduler gives it up at once. The dispatch consumer asks
+ * heartbeats for {@link #HANDED_BACK_LISTED_FOR}, so the scheduler gives it up at once; the fence ({@link #fence})
+ * hands back the same way, and holds the worker's intake until those attempts are settled. The dispatch consumer asks
  * {@link #takesWork()} before each poll; the heartbeat carries {@link #state()}. A directive published before this
  * worker process started ({@code at} earlier than its start) does not apply, so a restarted worker starts active even
  * though the control topic is read again from its look-back. Thread-safe.
@@ -51,6 +54,10 @@ public class DrainControl implements SmartLifecycle {
     private final Instant startedAt;
     private Drain drain = Drain.active();
     private final Deque<HandedBack> handedBack = new ArrayDeque<>();
+    /** Whether the fence is up: no heartbeat acknowledged for {@code fence-after} (heartbeat.Fence). */
+    private boolean fenced;
+    /** Attempts the fence killed whose {@code StopRun} (the scheduler giving them up) was not read yet. */
+    private final Map<RunAttempt, Instant> fencedUnsettled = new HashMap<>();
     private ScheduledExecutorService timer;
 
     DrainControl(WorkerProperties properties, ActiveRuns activeRuns, Clock clock) {
@@ -87,15 +94,18 @@ public class DrainControl implements SmartLifecycle {
         check();
     }
 
-    /** Whether the worker takes dispatches now. */
+    /**
+     * Whether the worker takes dispatches now: it is not drained or draining, not fenced, and the scheduler gave up
+     * every attempt the fence killed (see {@link #fence}).
+     */
     public synchronized boolean takesWork() {
-        return drain.takesWork();
+        return drain.takesWork() && !fenced && fencedUnsettled.isEmpty();
     }
 
     /** Waits until the worker takes dispatches again; returns false if it did not within {@code timeout}. */
     public synchronized boolean awaitTakesWork(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!drain.takesWork()) {
+        while (!takesWork()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
@@ -125,6 +135,10 @@ public class DrainControl implements SmartLifecycle {
         synchronized (this) {
             drain = drain.onTick(activeRuns.busy());
             current = drain;
+            Instant expired = clock.instant().minus(HANDED_BACK_LISTED_FOR);
+            if (fencedUnsettled.values().removeIf(at -> at.isBefore(expired))) {
+                notifyAll();
+            }
         }
         if (current.handBackDue(clock.instant())) {
             handBackAll("drain deadline " + current.deadline() + " passed");
@@ -148,6 +162,45 @@ public class DrainControl implements SmartLifecycle {
             }
             log.warn("{}: handing back {} (killed, unreported; the scheduler runs them again as their next attempt "
                     + "while max_attempts allow)", why, stopped);
+        }
+    }
+
+    /**
+     * The fence is up (no heartbeat acknowledged for {@code fence-after}): stops every run still held
+     * {@link StopCause#FENCED} (killed, unreported) and lists it as handed back in the heartbeats, so the scheduler
+     * gives it up as soon as one of them gets through instead of at its lease timeout. The worker takes no dispatch
+     * until the fence is down and the scheduler gave every such attempt up: until this worker read its
+     * {@code StopRun} ({@link #settled}), or {@link #HANDED_BACK_LISTED_FOR} passed (the lease has settled it by
+     * then). Taking runs before would let the records show them beside attempts the scheduler still counts as running
+     * here. Answers the runs stopped now.
+     */
+    public List<ClaimedRun> fence() {
+        List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.FENCED);
+        Instant now = clock.instant();
+        synchronized (this) {
+            fenced = true;
+            for (ClaimedRun run : stopped) {
+                RunAttempt attempt = new RunAttempt(run.runId(), run.attempt());
+                handedBack.addLast(new HandedBack(attempt, now));
+                fencedUnsettled.put(attempt, now);
+            }
+            while (handedBack.size() > HANDED_BACK_LISTED_AT_MOST) {
+                handedBack.removeFirst();
+            }
+        }
+        return stopped;
+    }
+
+    /** Heartbeats are acknowledged again; the worker takes work once the attempts the fence killed are settled. */
+    public synchronized void unfence() {
+        fenced = false;
+        notifyAll();
+    }
+
+    /** The scheduler stopped {@code attempt} (its {@code StopRun} was read): given up, if the fence had killed it. */
+    public synchronized void settled(RunAttempt attempt) {
+        if (fencedUnsettled.remove(attempt) != null) {
+            notifyAll();
         }
     }
 

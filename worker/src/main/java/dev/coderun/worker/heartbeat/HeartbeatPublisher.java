@@ -6,7 +6,6 @@ import dev.coderun.events.WorkerHeartbeat;
 import dev.coderun.worker.WorkerProperties;
 import dev.coderun.worker.execution.ActiveRuns;
 import dev.coderun.worker.execution.ClaimedRun;
-import dev.coderun.worker.execution.StopCause;
 import dev.coderun.worker.fleet.Drain;
 import dev.coderun.worker.fleet.DrainControl;
 import java.net.InetAddress;
@@ -34,7 +33,9 @@ import org.springframework.stereotype.Component;
  * first, and stops after the last run ended, with a final heartbeat.
  *
  * <p>It also fences the worker ({@link Fence}): while no heartbeat was acknowledged by Kafka for {@code fence-after},
- * every run this worker holds is killed, unreported: the scheduler's lease settles those attempts.
+ * every run this worker holds is killed, unreported, and listed as handed back ({@link DrainControl#fence}): the
+ * scheduler gives those attempts up at the first heartbeat that gets through, or at their lease timeout, and the
+ * worker takes no run until it has.
  */
 @Component
 class HeartbeatPublisher implements SmartLifecycle {
@@ -145,11 +146,13 @@ class HeartbeatPublisher implements SmartLifecycle {
             if (!fence.isUp(now)) {
                 if (fenced) {
                     fenced = false;
-                    log.warn("heartbeats are acknowledged again; the worker is no longer fenced");
+                    drainControl.unfence();
+                    log.warn("heartbeats are acknowledged again; the worker is no longer fenced, and takes runs once "
+                            + "the scheduler gave up the attempts it killed");
                 }
                 return;
             }
-            List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.FENCED);
+            List<ClaimedRun> stopped = drainControl.fence();
             if (!fenced || !stopped.isEmpty()) {
                 log.error("FENCED: no heartbeat acknowledged by Kafka for {} ms (fence-after {} ms); the scheduler gives "
                         + "this worker's run attempts up as lost, so killing every run it holds: {}",
