@@ -110,46 +110,49 @@ public final class Bench {
         json.put("concurrent", Map.of("coderun", conCoderun.toMap(), "docker", conDocker.toMap(),
                 "throughput_ratio", Stats.round(throughputRatio)));
 
-        ensureRuntime(o.acceptHandle());
-        long transitionsBefore = projectedTransitions();
-        Instant acceptStart = Instant.now();
-        log("accepting: %d single submissions from %d clients", o.acceptRequests(), o.acceptClients());
-        Accept single = acceptSingle();
-        row("accepted single submits, " + o.acceptClients() + " clients",
-                String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", single.perSecond(), single.latency().p50(),
-                        single.latency().p99()), "-", "");
-        log("accepting: %d batches of 1000", o.batches());
-        Accept batch = acceptBatches();
-        row("accepted runs in batches of 1000",
-                batch == null ? "n/a (no batch route)" : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch",
-                        batch.perSecond(), batch.latency().p50(), batch.latency().p99()), "-", "");
-        long accepted = single.accepted() + (batch == null ? 0 : batch.accepted());
-        double projected = projectorRate(transitionsBefore, acceptStart, accepted);
-        row("projector events/s into PostgreSQL (catching up " + accepted + " runs)",
-                String.format("%.0f/s", projected), "-", "");
-        json.put("accept", Map.of("single", single.toMap(), "batch", batch == null ? "n/a" : batch.toMap(),
-                "projector_events_per_second", Stats.round(projected)));
+        // --accept-requests 0 skips the accept phases (and the drained ones): the run phases alone, say to profile.
+        if (o.acceptRequests() > 0) {
+            ensureRuntime(o.acceptHandle());
+            long transitionsBefore = projectedTransitions();
+            Instant acceptStart = Instant.now();
+            log("accepting: %d single submissions from %d clients", o.acceptRequests(), o.acceptClients());
+            Accept single = acceptSingle();
+            row("accepted single submits, " + o.acceptClients() + " clients",
+                    String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", single.perSecond(), single.latency().p50(),
+                            single.latency().p99()), "-", "");
+            log("accepting: %d batches of 1000", o.batches());
+            Accept batch = acceptBatches();
+            row("accepted runs in batches of 1000", batch == null ? "n/a (no batch route)"
+                    : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batch.perSecond(),
+                            batch.latency().p50(), batch.latency().p99()), "-", "");
+            long accepted = single.accepted() + (batch == null ? 0 : batch.accepted());
+            double projected = projectorRate(transitionsBefore, acceptStart, accepted);
+            row("projector events/s into PostgreSQL (catching up " + accepted + " runs)",
+                    String.format("%.0f/s", projected), "-", "");
+            json.put("accept", Map.of("single", single.toMap(), "batch", batch == null ? "n/a" : batch.toMap(),
+                    "projector_events_per_second", Stats.round(projected)));
 
-        // Again with every worker drained: only the gateway, the scheduler, the projector, Kafka and PostgreSQL work,
-        // so the rows show what accepting costs without the engine starting the accepted runs on the same cores.
-        List<String> drained = drainFleet();
-        if (drained.isEmpty()) {
-            row("accepted single submits / batches, fleet drained", "n/a (no admin token for the fleet routes)",
-                    "-", "");
-        } else {
-            log("cancelled %d runs left queued; drained %s", cancelLeftovers(), drained);
-            Accept singleDrained = acceptSingle();
-            row("accepted single submits, " + o.acceptClients() + " clients, fleet drained",
-                    String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", singleDrained.perSecond(),
-                            singleDrained.latency().p50(), singleDrained.latency().p99()), "-", "");
-            Accept batchDrained = acceptBatches();
-            row("accepted runs in batches of 1000, fleet drained", batchDrained == null ? "n/a"
-                    : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batchDrained.perSecond(),
-                            batchDrained.latency().p50(), batchDrained.latency().p99()), "-", "");
-            json.put("accept_fleet_drained", Map.of("single", singleDrained.toMap(),
-                    "batch", batchDrained == null ? "n/a" : batchDrained.toMap()));
-            log("cancelled %d runs left queued", cancelLeftovers());
-            undrain(drained);
+            // Again with every worker drained: only the gateway, the scheduler, the projector, Kafka and PostgreSQL
+            // work, so the rows show what accepting costs without the engine starting the accepted runs on the cores.
+            List<String> drained = drainFleet();
+            if (drained.isEmpty()) {
+                row("accepted single submits / batches, fleet drained", "n/a (no admin token for the fleet routes)",
+                        "-", "");
+            } else {
+                log("cancelled %d runs left queued; drained %s", cancelLeftovers(), drained);
+                Accept singleDrained = acceptSingle();
+                row("accepted single submits, " + o.acceptClients() + " clients, fleet drained",
+                        String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", singleDrained.perSecond(),
+                                singleDrained.latency().p50(), singleDrained.latency().p99()), "-", "");
+                Accept batchDrained = acceptBatches();
+                row("accepted runs in batches of 1000, fleet drained", batchDrained == null ? "n/a"
+                        : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batchDrained.perSecond(),
+                                batchDrained.latency().p50(), batchDrained.latency().p99()), "-", "");
+                json.put("accept_fleet_drained", Map.of("single", singleDrained.toMap(),
+                        "batch", batchDrained == null ? "n/a" : batchDrained.toMap()));
+                log("cancelled %d runs left queued", cancelLeftovers());
+                undrain(drained);
+            }
         }
 
         Map<String, Object> rss = new LinkedHashMap<>();
