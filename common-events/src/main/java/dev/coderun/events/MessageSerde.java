@@ -1,8 +1,11 @@
 package dev.coderun.events;
 
 import java.nio.charset.StandardCharsets;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -21,6 +24,9 @@ public final class MessageSerde {
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
+    /** Reads a payload in the middle of its envelope: the envelope's closing brace follows it. */
+    private static final ObjectReader PAYLOAD = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private MessageSerde() {}
 
     public static byte[] toBytes(Message message) {
@@ -37,21 +43,70 @@ public final class MessageSerde {
     /** The envelope as written: fields in this order. */
     private record Envelope(String type, int version, Object payload) {}
 
+    /**
+     * Reads a message in one pass when its envelope has {@code type} and {@code version} before {@code payload}, as
+     * {@link #toBytes} writes it (every consumer reads every record, so no tree is built for it); any other order is
+     * read through a tree, with the same answer.
+     */
     public static Message fromBytes(byte[] bytes) {
-        return fromJson(new String(bytes, StandardCharsets.UTF_8));
+        try (JsonParser parser = MAPPER.createParser(bytes)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return fromTree(MAPPER.readTree(bytes));
+            }
+            String name = null;
+            int version = -1;
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+                    name = parser.getString();
+                } else if (field.equals("version") && value == JsonToken.VALUE_NUMBER_INT) {
+                    version = parser.getIntValue();
+                } else if (field.equals("payload") && name != null && version != -1) {
+                    Message message = PAYLOAD.forType(known(name, version)).readValue(parser);
+                    requireEnd(parser);
+                    return message;
+                } else if (field.equals("payload")) {
+                    break;
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        }
+        return fromTree(MAPPER.readTree(bytes));
+    }
+
+    /** Skips the envelope's fields after the payload; refuses anything after the envelope, as a tree read does. */
+    private static void requireEnd(JsonParser parser) {
+        JsonToken token;
+        while ((token = parser.nextToken()) == JsonToken.PROPERTY_NAME) {
+            parser.nextToken();
+            parser.skipChildren();
+        }
+        if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+            throw new IllegalArgumentException("not a message envelope: content after the payload is not one object");
+        }
     }
 
     public static Message fromJson(String json) {
-        JsonNode envelope = MAPPER.readTree(json);
-        String name = envelope.path("type").asString("");
-        int version = envelope.path("version").asInt(-1);
+        return fromTree(MAPPER.readTree(json));
+    }
+
+    /** The message class of {@code name} at {@code version}; refused when this build does not read that. */
+    private static Class<? extends Message> known(String name, int version) {
         Class<? extends Message> type = MessageCatalog.classOf(name)
                 .orElseThrow(() -> new UnknownMessageException("unknown message type '" + name + "'"));
         int known = MessageCatalog.typeOf(type).version();
         if (version != known) {
             throw new UnknownMessageException(name + " version " + version + " (this build reads " + known + ")");
         }
-        return MAPPER.treeToValue(envelope.get("payload"), type);
+        return type;
+    }
+
+    private static Message fromTree(JsonNode envelope) {
+        String name = envelope.path("type").asString("");
+        int version = envelope.path("version").asInt(-1);
+        return MAPPER.treeToValue(envelope.get("payload"), known(name, version));
     }
 
     /** A message this build cannot read: a type or version from a newer producer. */

@@ -46,6 +46,22 @@ class WireFormatGoldenTest {
         assertThat(JSON.readTree(actual)).isEqualTo(expectedTree);
         Message readBack = MessageSerde.fromJson(golden);
         assertThat(MessageSerde.toJson(readBack)).isEqualTo(MessageSerde.toJson(message));
+        // Bytes as a producer writes them take the one-pass read; the same message comes out.
+        assertThat(MessageSerde.toJson(MessageSerde.fromBytes(MessageSerde.toBytes(message))))
+                .isEqualTo(MessageSerde.toJson(readBack));
+        assertThat(MessageSerde.toJson(MessageSerde.fromBytes(golden.getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo(MessageSerde.toJson(readBack));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("samples")
+    void anEnvelopeWithItsPayloadFirstReadsTheSame(Message message) {
+        JsonNode envelope = JSON.readTree(MessageSerde.toJson(message));
+        String reordered = "{\"payload\":" + envelope.get("payload") + ",\"extra\":{\"x\":[1]},\"version\":"
+                + envelope.get("version") + ",\"type\":" + envelope.get("type") + "}";
+
+        assertThat(MessageSerde.toJson(MessageSerde.fromBytes(reordered.getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo(MessageSerde.toJson(message));
     }
 
     @Test
@@ -70,6 +86,17 @@ class WireFormatGoldenTest {
     }
 
     @Test
+    void contentAfterTheEnvelopeIsRefusedAsATreeReadRefusesIt() {
+        String json = "{\"type\":\"RunQueued\",\"version\":1,\"payload\":{\"handle\":\"acme\",\"run_id\":\"r1\","
+                + "\"position\":2,\"at\":\"2026-11-23T10:15:30Z\"}}";
+
+        assertThat(MessageSerde.fromBytes(json.getBytes(StandardCharsets.UTF_8))).isInstanceOf(RunQueued.class);
+        assertThatThrownBy(() -> MessageSerde.fromBytes((json + " {}").getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> MessageSerde.fromJson(json + " {}")).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
     void aHeartbeatOfAWorkerWithoutTheFleetFieldsReadsAsActive() {
         String json = "{\"type\":\"WorkerHeartbeat\",\"version\":1,\"payload\":{\"worker_id\":\"worker-a\","
                 + "\"slots\":4,\"active_run_ids\":[\"r1\"],\"started_at\":\"2026-11-23T10:14:30Z\","
@@ -90,6 +117,13 @@ class WireFormatGoldenTest {
         assertThatThrownBy(() -> MessageSerde.fromJson("{\"type\":\"RunTeleported\",\"version\":1,\"payload\":{}}"))
                 .isInstanceOf(MessageSerde.UnknownMessageException.class);
         assertThatThrownBy(() -> MessageSerde.fromJson("{\"type\":\"RunQueued\",\"version\":9,\"payload\":{}}"))
+                .isInstanceOf(MessageSerde.UnknownMessageException.class)
+                .hasMessageContaining("version 9");
+        assertThatThrownBy(() -> MessageSerde.fromBytes(
+                        "{\"type\":\"RunTeleported\",\"version\":1,\"payload\":{}}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MessageSerde.UnknownMessageException.class);
+        assertThatThrownBy(() -> MessageSerde.fromBytes(
+                        "{\"type\":\"RunQueued\",\"version\":9,\"payload\":{}}".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(MessageSerde.UnknownMessageException.class)
                 .hasMessageContaining("version 9");
     }
