@@ -306,13 +306,12 @@ class DispatchConsumer implements SmartLifecycle {
                 sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 consumer.acknowledge(run.record(), AcknowledgeType.ACCEPT);
                 claimed.add(run);
-            } catch (ExecutionException | TimeoutException e) {
+            } catch (ExecutionException | TimeoutException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
                 log.warn("run {} attempt {} not claimed ({}); released for another delivery", run.dispatch().runId(),
                         run.dispatch().attempt(), e instanceof ExecutionException failed ? failed.getCause() : e);
-                consumer.acknowledge(run.record(), AcknowledgeType.RELEASE);
-                run.span().tag("outcome", "unclaimed").end();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
                 consumer.acknowledge(run.record(), AcknowledgeType.RELEASE);
                 run.span().tag("outcome", "unclaimed").end();
             }

@@ -150,16 +150,8 @@ public class DrainControl implements SmartLifecycle {
      * heartbeats, so the scheduler runs it again as its next attempt at once.
      */
     public void handBackAll(String why) {
-        List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.HANDED_BACK);
+        List<ClaimedRun> stopped = handBack(StopCause.HANDED_BACK, false);
         if (!stopped.isEmpty()) {
-            Instant now = clock.instant();
-            synchronized (this) {
-                stopped.forEach(run -> handedBack.addLast(
-                        new HandedBack(new RunAttempt(run.runId(), run.attempt()), now)));
-                while (handedBack.size() > HANDED_BACK_LISTED_AT_MOST) {
-                    handedBack.removeFirst();
-                }
-            }
             log.warn("{}: handing back {} (killed, unreported; the scheduler runs them again as their next attempt "
                     + "while max_attempts allow)", why, stopped);
         }
@@ -175,26 +167,41 @@ public class DrainControl implements SmartLifecycle {
      * here. Answers the runs stopped now.
      */
     public List<ClaimedRun> fence() {
-        List<ClaimedRun> stopped = activeRuns.stopAll(StopCause.FENCED);
-        Instant now = clock.instant();
-        synchronized (this) {
-            fenced = true;
-            for (ClaimedRun run : stopped) {
-                RunAttempt attempt = new RunAttempt(run.runId(), run.attempt());
-                handedBack.addLast(new HandedBack(attempt, now));
-                fencedUnsettled.put(attempt, now);
-            }
-            while (handedBack.size() > HANDED_BACK_LISTED_AT_MOST) {
-                handedBack.removeFirst();
-            }
-        }
-        return stopped;
+        return handBack(StopCause.FENCED, true);
+    }
+
+    /** Whether the fence is up. */
+    public synchronized boolean fenced() {
+        return fenced;
     }
 
     /** Heartbeats are acknowledged again; the worker takes work once the attempts the fence killed are settled. */
     public synchronized void unfence() {
         fenced = false;
         notifyAll();
+    }
+
+    /**
+     * Stops every run still held for {@code cause} and lists it as handed back in the heartbeats; with
+     * {@code byFence}, also marks the worker fenced and holds its intake until each of them is settled.
+     */
+    private List<ClaimedRun> handBack(StopCause cause, boolean byFence) {
+        List<ClaimedRun> stopped = activeRuns.stopAll(cause);
+        Instant now = clock.instant();
+        synchronized (this) {
+            fenced |= byFence;
+            for (ClaimedRun run : stopped) {
+                RunAttempt attempt = new RunAttempt(run.runId(), run.attempt());
+                handedBack.addLast(new HandedBack(attempt, now));
+                if (byFence) {
+                    fencedUnsettled.put(attempt, now);
+                }
+            }
+            while (handedBack.size() > HANDED_BACK_LISTED_AT_MOST) {
+                handedBack.removeFirst();
+            }
+        }
+        return stopped;
     }
 
     /** The scheduler stopped {@code attempt} (its {@code StopRun} was read): given up, if the fence had killed it. */

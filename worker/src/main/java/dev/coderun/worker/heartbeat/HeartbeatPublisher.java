@@ -54,7 +54,6 @@ class HeartbeatPublisher implements SmartLifecycle {
     /** When this worker started: captured once, before it can claim a run. */
     private final Instant startedAt;
     private final Fence fence;
-    private boolean fenced;
     private ScheduledExecutorService timer;
 
     HeartbeatPublisher(
@@ -139,26 +138,25 @@ class HeartbeatPublisher implements SmartLifecycle {
         }
     }
 
-    /** Runs on the timer only, so {@link #fenced} needs no lock. */
+    /** Runs on the timer only: the fence is raised and lowered from here alone. */
     private void checkFence() {
         try {
             long now = System.nanoTime();
             if (!fence.isUp(now)) {
-                if (fenced) {
-                    fenced = false;
+                if (drainControl.fenced()) {
                     drainControl.unfence();
                     log.warn("heartbeats are acknowledged again; the worker is no longer fenced, and takes runs once "
                             + "the scheduler gave up the attempts it killed");
                 }
                 return;
             }
+            boolean already = drainControl.fenced();
             List<ClaimedRun> stopped = drainControl.fence();
-            if (!fenced || !stopped.isEmpty()) {
+            if (!already || !stopped.isEmpty()) {
                 log.error("FENCED: no heartbeat acknowledged by Kafka for {} ms (fence-after {} ms); the scheduler gives "
                         + "this worker's run attempts up as lost, so killing every run it holds: {}",
                         fence.silence(now).toMillis(), properties.fenceAfter().toMillis(), stopped);
             }
-            fenced = true;
         } catch (RuntimeException e) {
             // A failed check must not cancel the schedule.
             log.error("checking the fence failed", e);
