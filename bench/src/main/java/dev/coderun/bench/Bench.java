@@ -115,22 +115,14 @@ public final class Bench {
             ensureRuntime(o.acceptHandle());
             long transitionsBefore = projectedTransitions();
             Instant acceptStart = Instant.now();
-            log("accepting: %d single submissions from %d clients", o.acceptRequests(), o.acceptClients());
-            Accept single = acceptSingle();
-            row("accepted single submits, " + o.acceptClients() + " clients",
-                    String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", single.perSecond(), single.latency().p50(),
-                            single.latency().p99()), "-", "");
-            log("accepting: %d batches of 1000", o.batches());
-            Accept batch = acceptBatches();
-            row("accepted runs in batches of 1000", batch == null ? "n/a (no batch route)"
-                    : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batch.perSecond(),
-                            batch.latency().p50(), batch.latency().p99()), "-", "");
-            long accepted = single.accepted() + (batch == null ? 0 : batch.accepted());
+            AcceptRound round = acceptRound("");
+            long accepted = round.single().accepted() + (round.batch() == null ? 0 : round.batch().accepted());
             double projected = projectorRate(transitionsBefore, acceptStart, accepted);
             row("projector events/s into PostgreSQL (catching up " + accepted + " runs)",
                     String.format("%.0f/s", projected), "-", "");
-            json.put("accept", Map.of("single", single.toMap(), "batch", batch == null ? "n/a" : batch.toMap(),
-                    "projector_events_per_second", Stats.round(projected)));
+            Map<String, Object> accept = new LinkedHashMap<>(round.toMap());
+            accept.put("projector_events_per_second", Stats.round(projected));
+            json.put("accept", accept);
 
             // Again with every worker drained: only the gateway, the scheduler, the projector, Kafka and PostgreSQL
             // work, so the rows show what accepting costs without the engine starting the accepted runs on the cores.
@@ -140,16 +132,7 @@ public final class Bench {
                         "-", "");
             } else {
                 log("cancelled %d runs left queued; drained %s", cancelLeftovers(), drained);
-                Accept singleDrained = acceptSingle();
-                row("accepted single submits, " + o.acceptClients() + " clients, fleet drained",
-                        String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", singleDrained.perSecond(),
-                                singleDrained.latency().p50(), singleDrained.latency().p99()), "-", "");
-                Accept batchDrained = acceptBatches();
-                row("accepted runs in batches of 1000, fleet drained", batchDrained == null ? "n/a"
-                        : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batchDrained.perSecond(),
-                                batchDrained.latency().p50(), batchDrained.latency().p99()), "-", "");
-                json.put("accept_fleet_drained", Map.of("single", singleDrained.toMap(),
-                        "batch", batchDrained == null ? "n/a" : batchDrained.toMap()));
+                json.put("accept_fleet_drained", acceptRound(", fleet drained").toMap());
                 log("cancelled %d runs left queued", cancelLeftovers());
                 undrain(drained);
             }
@@ -272,6 +255,31 @@ public final class Bench {
             map.put("per_second", Stats.round(perSecond));
             map.put("refused", refused);
             map.put("latency", latency.toMap());
+            return map;
+        }
+    }
+
+    /** Single submits then batches, each phase timed and its row added, labelled with {@code condition}. */
+    private AcceptRound acceptRound(String condition) throws Exception {
+        log("accepting%s: %d single submissions from %d clients", condition, o.acceptRequests(), o.acceptClients());
+        Accept single = acceptSingle();
+        row("accepted single submits, " + o.acceptClients() + " clients" + condition,
+                String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", single.perSecond(), single.latency().p50(),
+                        single.latency().p99()), "-", "");
+        log("accepting%s: %d batches of 1000", condition, o.batches());
+        Accept batch = acceptBatches();
+        row("accepted runs in batches of 1000" + condition, batch == null ? "n/a (no batch route)"
+                : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batch.perSecond(),
+                        batch.latency().p50(), batch.latency().p99()), "-", "");
+        return new AcceptRound(single, batch);
+    }
+
+    /** One round of accept phases; {@code batch} is null when the gateway has no batch route. */
+    record AcceptRound(Accept single, Accept batch) {
+        Map<String, Object> toMap() {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("single", single.toMap());
+            map.put("batch", batch == null ? "n/a" : batch.toMap());
             return map;
         }
     }
