@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -241,14 +242,15 @@ class FleetScenariosClusterIT {
                 // Kafka (a worker runs nothing it has not claimed), so the records show them once the projection
                 // caught up. Reconnecting before they too were given up would let the worker take new runs while
                 // the records still show these on it.
-                Thread.sleep(2000);
-                for (String id : expected.keySet()) {
-                    var run = runs.read(id);
-                    if (victim.equals(run.path("worker_id").asString())
-                            && FleetRuns.ACTIVE.contains(run.path("status").asString())) {
-                        onVictim.putIfAbsent(id, run.path("attempt").asInt());
-                    }
-                }
+                // Read until the records of what it holds stayed the same for two seconds.
+                AtomicReference<Map<String, Integer>> held = new AtomicReference<>(Map.of());
+                await().pollInterval(Duration.ofMillis(250)).during(Duration.ofSeconds(2))
+                        .atMost(Duration.ofSeconds(30))
+                        .until(() -> {
+                            Map<String, Integer> now = activeOn(victim, expected.keySet());
+                            return now.equals(held.getAndSet(now));
+                        });
+                held.get().forEach(onVictim::putIfAbsent);
                 log.info("cut {} off the fleet network; it holds {}", victim, onVictim);
 
                 // Reconnect once every run it held was given up and re-attempted and their processes are gone (it
@@ -401,6 +403,19 @@ class FleetScenariosClusterIT {
     }
 
     /** A worker running {@code SLOTS} runs, one of {@code short8} and one not if {@code mixed}; else null. */
+    /** The runs of {@code ids} the records show STARTING or RUNNING on {@code workerId}, with their attempt. */
+    private static Map<String, Integer> activeOn(String workerId, Set<String> ids) throws Exception {
+        Map<String, Integer> active = new HashMap<>();
+        for (String id : ids) {
+            var run = runs.read(id);
+            if (workerId.equals(run.path("worker_id").asString())
+                    && FleetRuns.ACTIVE.contains(run.path("status").asString())) {
+                active.put(id, run.path("attempt").asInt());
+            }
+        }
+        return active;
+    }
+
     private static String workerRunning(FleetRuns.Watch watch, Set<String> short8, boolean mixed) {
         Map<String, List<String>> running = new HashMap<>();
         watch.withStatus("RUNNING", null)

@@ -71,8 +71,10 @@ class WorkerFenceIT {
             // would show the next one beside an attempt the scheduler still counts as running here.
             DispatchRun next = new DispatchRun(aBusyboxRun().command("echo next").build(), 1, Instant.now());
             publish(broker.bootstrapServers(), Topics.DISPATCH, next.runId(), MessageSerde.toBytes(next));
-            Thread.sleep(3000);
-            assertThat(topics.eventsOf(next.runId())).as("events of a run dispatched before the StopRun").isEmpty();
+            // Three seconds without one event of it: several polls' worth for a worker that takes runs.
+            await("no event of a run dispatched before the StopRun").during(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> topics.eventsOf(next.runId()).isEmpty());
             publish(broker.bootstrapServers(), Topics.CONTROL, run.runId(), MessageSerde.toBytes(
                     new StopRun(run.runId(), 1, StopRun.LEASE_EXPIRED, Instant.now())));
             assertThat(topics.awaitFinished(next.runId(), Duration.ofSeconds(60)).status())
