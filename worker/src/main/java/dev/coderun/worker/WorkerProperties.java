@@ -136,9 +136,9 @@ public record WorkerProperties(
 
     /**
      * Warm containers: started ahead of demand for the runtimes (precisely: the sandbox settings) recently run here,
-     * each used by one run only (its waiting shell {@code exec}s the run's process) and then removed. A runtime keeps at least
-     * {@code sizePerRuntime}, and as many as its runs that ran here at once lately; at most {@code slots} are kept over
-     * all runtimes, the most recently run first.
+     * each used by one run only (its waiting shell {@code exec}s the run's process) and then removed. A runtime keeps
+     * at least {@code sizePerRuntime}, and as many as its runs that ran here at once lately; at most {@code slots} are
+     * kept over all runtimes, the most recently run first.
      *
      * @param sizePerRuntime warm containers kept per runtime; 0 turns the pool off (every run starts cold). Default 2
      * @param keepWarmFor how long after its last run a runtime keeps its warm containers. Default 10m

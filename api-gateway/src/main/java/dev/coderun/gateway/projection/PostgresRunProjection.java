@@ -28,7 +28,8 @@ import reactor.core.publisher.Mono;
  * Materializes run events and output chunks into the read model. A poll's events are applied in one transaction
  * ({@link #applyAll}): it locks the rows of their runs, asks {@link RunFold} for each event in order and, for each that
  * applies, folds it into its run's {@link RowPatch}, then writes every patch in one statement and appends all their
- * transitions in another. A single event ({@link #apply}) goes the same way alone. Statuses are bound from {@link RunStatus}, never spelled in SQL.
+ * transitions in another. A single event ({@link #apply}) goes the same way alone. Statuses are bound from
+ * {@link RunStatus}, never spelled in SQL.
  */
 @Component
 class PostgresRunProjection {
