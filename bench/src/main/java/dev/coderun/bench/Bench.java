@@ -26,8 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code bin/coderun bench}: measures the running stack against bare {@code docker run --rm} of the same image with the
- * same sandbox flags at the same concurrency, and prints a table (also written as JSON). Phases, in order:
- * sequential {@code echo hi} (latency), concurrent runs (throughput, latency percentiles, and CPU per run of the
+ * same sandbox flags at the same concurrency, and prints a table (also written as JSON). Phases, in order: a warm-up
+ * of {@code --warmup} runs at the bench's concurrency (its throughput and CPU per run are reported, so a fresh stack's
+ * JIT compilation shows there rather than in the measured phases), sequential {@code echo hi} (latency), concurrent runs (throughput, latency percentiles, and CPU per run of the
  * machine and of each service), accepting single and batch submissions while the worker runs what they accept, the
  * projector's rate into PostgreSQL while it catches up with them, and accepting again with every worker drained (no
  * container starts while submissions are timed). Runs left queued by the accept phases are cancelled.
@@ -66,10 +67,21 @@ public final class Bench {
     private void run() throws Exception {
         json.put("at", Instant.now().toString());
         json.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(), "label", o.label()));
-        json.put("settings", Map.of("runs", o.runs(), "concurrency", o.concurrency(), "sequential", o.sequential(),
-                "image", o.image() + "@" + o.digest()));
+        json.put("settings", Map.of("warmup", o.warmup(), "runs", o.runs(), "concurrency", o.concurrency(),
+                "sequential", o.sequential(), "image", o.image() + "@" + o.digest()));
         JsonNode runtime = ensureRuntime(o.handle());
         List<String> docker = dockerCommand(runtime);
+
+        if (o.warmup() > 0) {
+            log("warm-up: %d runs at concurrency %d (coderun only)", o.warmup(), o.concurrency());
+            CpuTicks before = CpuTicks.now(o.pids());
+            Phase warmup = coderun(o.warmup(), o.concurrency());
+            Map<String, Double> cpu = CpuTicks.now(o.pids()).perRunSince(before, o.warmup());
+            row("warm-up, " + o.warmup() + " runs at " + o.concurrency() + ": throughput, CPU per run (machine)",
+                    String.format("%.2f runs/s, %.0f ms", warmup.runsPerSecond(), cpu.get("machine")), "-", "");
+            json.put("warmup", Map.of("runs", o.warmup(), "runs_per_second", Stats.round(warmup.runsPerSecond()),
+                    "cpu_ms_per_run", roundAll(cpu)));
+        }
 
         log("sequential: %d x `echo hi`, coderun then docker run --rm", o.sequential());
         Phase seqCoderun = coderun(o.sequential(), 1);
@@ -77,6 +89,9 @@ public final class Bench {
         double seqRatio = seqCoderun.terminal().p50() / seqDocker.terminal().p50();
         row("echo hi, submit -> terminal, p50 of " + o.sequential() + " sequential",
                 ms(seqCoderun.terminal().p50()), ms(seqDocker.terminal().p50()), String.format("%.2fx", seqRatio));
+        row("echo hi, submit -> first output byte, p50 of " + o.sequential() + " sequential",
+                ms(seqCoderun.firstOutput().p50()), ms(seqDocker.firstOutput().p50()),
+                String.format("%.2fx", seqCoderun.firstOutput().p50() / seqDocker.firstOutput().p50()));
 
         log("concurrent: %d runs at concurrency %d, coderun then docker run --rm", o.runs(), o.concurrency());
         CpuTicks beforeCoderun = CpuTicks.now(o.pids());
