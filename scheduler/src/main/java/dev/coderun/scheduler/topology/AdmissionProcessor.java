@@ -27,6 +27,7 @@ import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,6 +65,8 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** The MDC key naming the run a record is about. */
     private static final String RUN_ID = "run_id";
+    /** How many handles' states {@link #recentStates} keeps. */
+    static final int RECENT_STATES = 4096;
 
     private final Admission admission;
     private final Clock clock;
@@ -73,6 +76,17 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     private ProcessorContext<String, Object> context;
     private SchedulerStores stores;
     private KeyValueStore<String, String> runTraces;
+    /**
+     * The states this processor last wrote or read, by handle, so a record of a busy handle does not read its state back
+     * from JSON: every write of the handle store goes through {@link #apply}, which updates both. Emptied by
+     * {@link #init}, which Kafka Streams calls again after it restores the task's stores (a revived task included).
+     */
+    private final Map<String, HandleState> recentStates = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, HandleState> eldest) {
+            return size() > RECENT_STATES;
+        }
+    };
 
     AdmissionProcessor(Admission admission, Clock clock, Duration leaseCheckInterval, SchedulerMetrics metrics,
             KafkaTracing traces) {
@@ -86,6 +100,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
+        recentStates.clear();
         this.stores = new SchedulerStores(
                 context.getStateStore(SchedulerTopology.HANDLE_STORE),
                 context.getStateStore(SchedulerTopology.QUEUE_STORE),
@@ -204,6 +219,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
             stores.specs().delete(ended);
         }
         stores.handles().put(handle, decision.state());
+        recentStates.put(handle, decision.state());
         Map<String, Optional<String>> traced = new HashMap<>();
         for (RunEvent event : decision.events()) {
             context.forward(new Record<>(event.handle(), event, timestamp,
@@ -303,7 +319,15 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     }
 
     private HandleState stateOf(String handle) {
+        HandleState recent = recentStates.get(handle);
+        if (recent != null) {
+            return recent;
+        }
         HandleState state = stores.handles().get(handle);
-        return state == null ? HandleState.EMPTY : state;
+        if (state == null) {
+            return HandleState.EMPTY;
+        }
+        recentStates.put(handle, state);
+        return state;
     }
 }
