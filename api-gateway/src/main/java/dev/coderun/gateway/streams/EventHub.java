@@ -45,6 +45,13 @@ public class EventHub implements SmartLifecycle, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(EventHub.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
+    /**
+     * How long the live consumer's fetch may wait on the broker when there is nothing to read. A committed record
+     * completes a waiting fetch as soon as it is readable, so this bounds only how often an idle hub asks again.
+     */
+    private static final int LIVE_FETCH_WAIT_MS = 500;
+    /** A replay reads up to an end it knows; a short wait keeps its last, possibly empty, fetch short. */
+    private static final int REPLAY_FETCH_WAIT_MS = 50;
 
     private final KafkaProperties kafka;
     private final StreamProperties properties;
@@ -85,13 +92,17 @@ public class EventHub implements SmartLifecycle, MeterBinder {
 
     /** A consumer in no group, for a short replay; the caller closes it. */
     KafkaConsumer<String, byte[]> newConsumer(String clientSuffix) {
+        return newConsumer(clientSuffix, REPLAY_FETCH_WAIT_MS);
+    }
+
+    private KafkaConsumer<String, byte[]> newConsumer(String clientSuffix, int fetchMaxWaitMs) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBootstrapServers());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "coderun-gateway-" + clientSuffix);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, fetchMaxWaitMs);
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_REQUEST_BYTES);
         config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_REQUEST_BYTES);
         config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
@@ -163,7 +174,7 @@ public class EventHub implements SmartLifecycle, MeterBinder {
 
     private void run() {
         while (running) {
-            try (KafkaConsumer<String, byte[]> c = newConsumer("event-hub")) {
+            try (KafkaConsumer<String, byte[]> c = newConsumer("event-hub", LIVE_FETCH_WAIT_MS)) {
                 consumer = c;
                 if (!running) {
                     return;
