@@ -28,10 +28,11 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code bin/coderun bench}: measures the running stack against bare {@code docker run --rm} of the same image with the
  * same sandbox flags at the same concurrency, and prints a table (also written as JSON). Phases, in order: a warm-up
  * of {@code --warmup} runs at the bench's concurrency (its throughput and CPU per run are reported, so a fresh stack's
- * JIT compilation shows there rather than in the measured phases), sequential {@code echo hi} (latency), concurrent runs (throughput, latency percentiles, and CPU per run of the
- * machine and of each service), accepting single and batch submissions while the worker runs what they accept, the
- * projector's rate into PostgreSQL while it catches up with them, and accepting again with every worker drained (no
- * container starts while submissions are timed). Runs left queued by the accept phases are cancelled.
+ * JIT compilation shows there rather than in the measured phases), sequential {@code echo hi} (latency), concurrent
+ * runs (throughput, latency percentiles, and CPU per run of the machine and of each service), accepting single and
+ * batch submissions while the worker runs what they accept, the projector's rate into PostgreSQL while it catches up
+ * with them, and accepting again with every worker drained (no container starts while submissions are timed). Runs
+ * left queued by the accept phases are cancelled.
  */
 public final class Bench {
 

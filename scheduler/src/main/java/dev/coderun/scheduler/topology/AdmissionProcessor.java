@@ -66,7 +66,7 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     /** The MDC key naming the run a record is about. */
     private static final String RUN_ID = "run_id";
     /** How many handles' states {@link #recentStates} keeps. */
-    static final int RECENT_STATES = 4096;
+    private static final int RECENT_STATES = 4096;
 
     private final Admission admission;
     private final Clock clock;
@@ -77,9 +77,10 @@ final class AdmissionProcessor implements Processor<String, Inbound, String, Obj
     private SchedulerStores stores;
     private KeyValueStore<String, String> runTraces;
     /**
-     * The states this processor last wrote or read, by handle, so a record of a busy handle does not read its state back
-     * from JSON: every write of the handle store goes through {@link #apply}, which updates both. Emptied by
-     * {@link #init}, which Kafka Streams calls again after it restores the task's stores (a revived task included).
+     * The states this processor last wrote or read, by handle, so a record of a busy handle does not read its state
+     * back from JSON: every write of the handle store goes through {@link #apply}, which updates both. Emptied by
+     * {@link #init}, which Kafka Streams calls again after it restores the task's stores (a revived or resumed task
+     * included).
      */
     private final Map<String, HandleState> recentStates = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
