@@ -58,7 +58,19 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        Options options = Options.parse(args);
+        if (Options.wantsHelp(args)) {
+            System.out.print(Options.USAGE);
+            return;
+        }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.print(Options.USAGE);
+            System.exit(2);
+            return;
+        }
         try (EventTap tap = new EventTap(options.kafka())) {
             new Bench(options, tap).run();
         }
@@ -84,15 +96,23 @@ public final class Bench {
                     "cpu_ms_per_run", roundAll(cpu)));
         }
 
-        log("sequential: %d x `echo hi`, coderun then docker run --rm", o.sequential());
-        Phase seqCoderun = coderun(o.sequential(), 1);
-        Phase seqDocker = docker(docker, o.sequential(), 1);
-        double seqRatio = seqCoderun.terminal().p50() / seqDocker.terminal().p50();
-        row("echo hi, submit -> terminal, p50 of " + o.sequential() + " sequential",
-                ms(seqCoderun.terminal().p50()), ms(seqDocker.terminal().p50()), String.format("%.2fx", seqRatio));
-        row("echo hi, submit -> first output byte, p50 of " + o.sequential() + " sequential",
-                ms(seqCoderun.firstOutput().p50()), ms(seqDocker.firstOutput().p50()),
-                String.format("%.2fx", seqCoderun.firstOutput().p50() / seqDocker.firstOutput().p50()));
+        if (o.sequential() > 0) {
+            log("sequential: %d x `echo hi`, coderun then docker run --rm", o.sequential());
+            Phase seqCoderun = coderun(o.sequential(), 1);
+            Phase seqDocker = docker(docker, o.sequential(), 1);
+            double seqRatio = seqCoderun.terminal().p50() / seqDocker.terminal().p50();
+            row("echo hi, submit -> terminal, p50 of " + o.sequential() + " sequential",
+                    ms(seqCoderun.terminal().p50()), ms(seqDocker.terminal().p50()),
+                    String.format("%.2fx", seqRatio));
+            row("echo hi, submit -> first output byte, p50 of " + o.sequential() + " sequential",
+                    ms(seqCoderun.firstOutput().p50()), ms(seqDocker.firstOutput().p50()),
+                    String.format("%.2fx", seqCoderun.firstOutput().p50() / seqDocker.firstOutput().p50()));
+            Map<String, Object> sequential = new LinkedHashMap<>();
+            sequential.put("coderun", seqCoderun.toMap());
+            sequential.put("docker", seqDocker.toMap());
+            sequential.put("terminal_p50_ratio", Stats.round(seqRatio));
+            json.put("sequential", sequential);
+        }
 
         log("concurrent: %d runs at concurrency %d, coderun then docker run --rm", o.runs(), o.concurrency());
         CpuTicks beforeCoderun = CpuTicks.now(o.pids());
@@ -120,8 +140,6 @@ public final class Bench {
                     o.pids().keySet().stream().map(name -> String.format("%.1f", coderunCpu.get(name))).toList())
                     + " ms", "-", "");
         }
-        json.put("sequential", Map.of("coderun", seqCoderun.toMap(), "docker", seqDocker.toMap(),
-                "terminal_p50_ratio", Stats.round(seqRatio)));
         json.put("cpu_ms_per_run", Map.of("coderun", roundAll(coderunCpu), "docker", roundAll(dockerCpu)));
         json.put("concurrent", Map.of("coderun", conCoderun.toMap(), "docker", conDocker.toMap(),
                 "throughput_ratio", Stats.round(throughputRatio)));
