@@ -7,29 +7,38 @@ import dev.coderun.events.RunFinished;
 import dev.coderun.events.RunSpec;
 import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.runs.PostgresRunRepository;
+import dev.coderun.gateway.runs.RunRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Materializes run events and output chunks into the read model. A poll's events are applied in one transaction
- * ({@link #applyAll}): it locks the rows of their runs, asks {@link RunFold} for each event in order and, for each that
- * applies, folds it into its run's {@link RowPatch}, then writes every patch in one statement and appends all their
- * transitions in another. A single event ({@link #apply}) goes the same way alone. Statuses are bound from
- * {@link RunStatus}, never spelled in SQL.
+ * Materializes run events and output chunks into the read model. A poll's events ({@link #applyAll}) cost two round
+ * trips when none of them is a {@code RunAccepted}: one reads the status and attempt of their runs; then, with
+ * {@link RunFold} asked about each event in order and each that applies folded into its run's {@link RowPatch}, one
+ * statement writes every patch and appends all their transitions, each row's only while it still holds the status and
+ * attempt that were read. A run whose row changed in between (another projector instance got to it during a
+ * rebalance) is read and folded again. A single event ({@link #apply}) goes the same way alone. Statuses are bound
+ * from {@link RunStatus}, never spelled in SQL.
+ *
+ * <p>There is no transaction around a poll: each statement stands alone, and applying is idempotent (an accepted run
+ * already stored is kept; {@link RunFold} ignores an event already applied), so a poll that failed part-way is applied
+ * again whole.
  */
 @Component
 class PostgresRunProjection {
@@ -39,14 +48,15 @@ class PostgresRunProjection {
     /** Output chunks are at most 512 KiB each (worker {@code output.chunk-size}): 64 keep a statement under 44 MiB. */
     static final int CHUNKS_PER_STATEMENT = 64;
 
+    /** How many times a poll's moves are read and written before rows that keep changing fail it. */
+    static final int MOVE_TRIES = 5;
+
     private final DatabaseClient db;
     private final PostgresRunRepository runs;
-    private final TransactionalOperator tx;
 
-    PostgresRunProjection(DatabaseClient db, PostgresRunRepository runs, TransactionalOperator tx) {
+    PostgresRunProjection(DatabaseClient db, PostgresRunRepository runs) {
         this.db = db;
         this.runs = runs;
-        this.tx = tx;
     }
 
     Mono<Void> apply(RunEvent event) {
@@ -63,9 +73,8 @@ class PostgresRunProjection {
     }
 
     /**
-     * Applies events in their order in one transaction. Runs are accepted first (the rows a later event of the same
-     * run needs); the other events are folded against their runs' locked rows, in memory, so each that applies costs
-     * one update, and their transitions are appended together.
+     * Applies events in their order. Runs are accepted first (the rows a later event of the same run needs); the other
+     * events are folded against their runs' rows in memory, and what applies is written in one statement.
      */
     Mono<Void> applyAll(List<RunEvent> events, Map<String, String> traceIds) {
         Map<Instant, List<RunSpec>> acceptedAt = new LinkedHashMap<>();
@@ -81,14 +90,31 @@ class PostgresRunProjection {
                 .concatMap(group -> runs.insertPendingAll(group.getValue(),
                         group.getValue().stream().map(spec -> traceIds.get(spec.runId())).toList(), group.getKey()))
                 .then();
-        Mono<Void> move = moves.isEmpty() ? Mono.empty() : lock(moves).flatMap(current -> fold(moves, current));
-        return accept.then(move).as(tx::transactional);
+        return accept.then(moves.isEmpty() ? Mono.empty() : move(moves, MOVE_TRIES));
     }
 
-    /** The status and attempt of the runs these events are of, their rows locked until the transaction ends. */
-    private Mono<Map<UUID, Current>> lock(List<RunEvent> events) {
+    /**
+     * Reads, folds and writes {@code events}; the events of runs whose rows changed after the read go round again.
+     */
+    private Mono<Void> move(List<RunEvent> events, int tries) {
+        return read(events).flatMap(current -> foldAndWrite(events, current)).flatMap(changedMeanwhile -> {
+            if (changedMeanwhile.isEmpty()) {
+                return Mono.empty();
+            }
+            if (tries <= 1) {
+                return Mono.error(new OptimisticLockingFailureException("the rows of runs " + changedMeanwhile
+                        + " changed under the projector " + MOVE_TRIES + " times in a row"));
+            }
+            return move(events.stream()
+                    .filter(event -> changedMeanwhile.contains(UUID.fromString(event.runId())))
+                    .toList(), tries - 1);
+        });
+    }
+
+    /** The status and attempt of the runs these events are of. */
+    private Mono<Map<UUID, Current>> read(List<RunEvent> events) {
         UUID[] ids = events.stream().map(event -> UUID.fromString(event.runId())).distinct().toArray(UUID[]::new);
-        return db.sql("select id, status, attempt from runs where id = any(:ids) order by id for update")
+        return db.sql("select id, status, attempt from runs where id = any(:ids)")
                 .bind("ids", ids)
                 .map(row -> Map.entry(row.get("id", UUID.class), new Current(
                         RunStatus.valueOf(row.get("status", String.class)), row.get("attempt", Integer.class))))
@@ -96,9 +122,11 @@ class PostgresRunProjection {
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue, HashMap::new);
     }
 
-    private Mono<Void> fold(List<RunEvent> events, Map<UUID, Current> current) {
+    /** Folds and writes; the ids of the runs whose rows no longer held what was read, so nothing of them was written. */
+    Mono<Set<UUID>> foldAndWrite(List<RunEvent> events, Map<UUID, Current> current) {
         List<Applied> applied = new ArrayList<>();
         Map<UUID, RowPatch> patches = new LinkedHashMap<>();
+        Map<UUID, Current> read = Map.copyOf(current);
         for (RunEvent event : events) {
             UUID id = UUID.fromString(event.runId());
             Current now = current.get(id);
@@ -115,10 +143,14 @@ class PostgresRunProjection {
             patches.computeIfAbsent(id, RowPatch::new).add(event, attempt);
             current.put(id, new Current(event.status(), attempt));
         }
-        return update(patches.values())
-                .then(runs.appendTransitions(applied.stream()
-                        .map(one -> Map.entry(one.id(), RunFold.transitionOf(one.event(), one.attempt())))
-                        .toList()));
+        if (patches.isEmpty()) {
+            return Mono.just(Set.of());
+        }
+        return write(patches.values(), read, applied).map(written -> {
+            Set<UUID> changed = new HashSet<>(patches.keySet());
+            changed.removeAll(written);
+            return changed;
+        });
     }
 
     Mono<Void> store(OutputChunk chunk) {
@@ -166,13 +198,16 @@ class PostgresRunProjection {
                 .then();
     }
 
-    /** Writes every patch in one statement: a poll's events cost one update, not one each. */
-    private Mono<Void> update(Collection<RowPatch> patches) {
-        if (patches.isEmpty()) {
-            return Mono.empty();
-        }
+    /**
+     * Writes every patch and appends the applied events' transitions in one statement, so a poll's events cost one
+     * round trip. A row is updated only while it holds the status and attempt in {@code read}, and only an updated
+     * row's transitions are appended; the ids of the rows updated come back.
+     */
+    private Mono<Set<UUID>> write(Collection<RowPatch> patches, Map<UUID, Current> read, List<Applied> applied) {
         int n = patches.size();
         UUID[] ids = new UUID[n];
+        String[] readStatuses = new String[n];
+        Integer[] readAttempts = new Integer[n];
         String[] statuses = new String[n];
         Integer[] attempts = new Integer[n];
         String[] workerChanges = new String[n];
@@ -194,6 +229,8 @@ class PostgresRunProjection {
         int i = 0;
         for (RowPatch patch : patches) {
             ids[i] = patch.id;
+            readStatuses[i] = read.get(patch.id).status().name();
+            readAttempts[i] = read.get(patch.id).attempt();
             statuses[i] = patch.status.name();
             attempts[i] = patch.attempt;
             workerChanges[i] = patch.workerChange.name();
@@ -217,34 +254,67 @@ class PostgresRunProjection {
             }
             i++;
         }
+        int m = applied.size();
+        UUID[] tIds = new UUID[m];
+        String[] tStatuses = new String[m];
+        Integer[] tAttempts = new Integer[m];
+        String[] tAts = new String[m];
+        String[] tReasons = new String[m];
+        String[] tWorkers = new String[m];
+        for (int k = 0; k < m; k++) {
+            Applied one = applied.get(k);
+            RunRecord.Transition transition = RunFold.transitionOf(one.event(), one.attempt());
+            tIds[k] = one.id();
+            tStatuses[k] = transition.status().name();
+            tAttempts[k] = transition.attempt();
+            tAts[k] = transition.at().toString();
+            tReasons[k] = transition.reason();
+            tWorkers[k] = transition.workerId();
+        }
         return db.sql("""
-                update runs r set status = u.status, attempt = u.attempt,
-                  worker_id = case u.worker_change when 'CLEAR' then null when 'SET' then u.worker else r.worker_id end,
-                  queued_at = coalesce(r.queued_at, u.queued_at::timestamptz),
-                  started_at = coalesce(u.started_at::timestamptz, r.started_at),
-                  exit_code = case when u.finished then u.exit_code else r.exit_code end,
-                  duration_ms = case when u.finished then u.duration_ms else r.duration_ms end,
-                  termination_reason = case when u.finished then u.reason else r.termination_reason end,
-                  error_code = case when u.finished then u.error_code else r.error_code end,
-                  error_message = case when u.finished then u.error_message else r.error_message end,
-                  stdout_bytes = case when u.finished then u.stdout_bytes else r.stdout_bytes end,
-                  stderr_bytes = case when u.finished then u.stderr_bytes else r.stderr_bytes end,
-                  stdout_truncated = case when u.finished then u.stdout_truncated else r.stdout_truncated end,
-                  stderr_truncated = case when u.finished then u.stderr_truncated else r.stderr_truncated end,
-                  output_chunks = case when u.finished then u.chunks else r.output_chunks end,
-                  finished_at = case when u.finished then u.updated_at::timestamptz else r.finished_at end,
-                  updated_at = u.updated_at::timestamptz
-                from unnest(:ids::uuid[], :statuses::text[], :attempts::int4[], :worker_changes::text[],
-                  :workers::text[], :queued_ats::text[], :started_ats::text[], :finished::bool[], :exit_codes::int4[],
-                  :durations::int8[], :reasons::text[], :error_codes::text[], :error_messages::text[],
-                  :stdout_bytes::int8[], :stderr_bytes::int8[], :stdout_truncated::bool[], :stderr_truncated::bool[],
-                  :chunks::int4[], :updated_ats::text[])
-                  as u(id, status, attempt, worker_change, worker, queued_at, started_at, finished, exit_code,
-                    duration_ms, reason, error_code, error_message, stdout_bytes, stderr_bytes, stdout_truncated,
-                    stderr_truncated, chunks, updated_at)
-                where r.id = u.id
+                with moved as (
+                  update runs r set status = u.status, attempt = u.attempt,
+                    worker_id = case u.worker_change when 'CLEAR' then null when 'SET' then u.worker
+                      else r.worker_id end,
+                    queued_at = coalesce(r.queued_at, u.queued_at::timestamptz),
+                    started_at = coalesce(u.started_at::timestamptz, r.started_at),
+                    exit_code = case when u.finished then u.exit_code else r.exit_code end,
+                    duration_ms = case when u.finished then u.duration_ms else r.duration_ms end,
+                    termination_reason = case when u.finished then u.reason else r.termination_reason end,
+                    error_code = case when u.finished then u.error_code else r.error_code end,
+                    error_message = case when u.finished then u.error_message else r.error_message end,
+                    stdout_bytes = case when u.finished then u.stdout_bytes else r.stdout_bytes end,
+                    stderr_bytes = case when u.finished then u.stderr_bytes else r.stderr_bytes end,
+                    stdout_truncated = case when u.finished then u.stdout_truncated else r.stdout_truncated end,
+                    stderr_truncated = case when u.finished then u.stderr_truncated else r.stderr_truncated end,
+                    output_chunks = case when u.finished then u.chunks else r.output_chunks end,
+                    finished_at = case when u.finished then u.updated_at::timestamptz else r.finished_at end,
+                    updated_at = u.updated_at::timestamptz
+                  from unnest(:ids::uuid[], :read_statuses::text[], :read_attempts::int4[], :statuses::text[],
+                    :attempts::int4[], :worker_changes::text[], :workers::text[], :queued_ats::text[],
+                    :started_ats::text[], :finished::bool[], :exit_codes::int4[], :durations::int8[],
+                    :reasons::text[], :error_codes::text[], :error_messages::text[], :stdout_bytes::int8[],
+                    :stderr_bytes::int8[], :stdout_truncated::bool[], :stderr_truncated::bool[], :chunks::int4[],
+                    :updated_ats::text[])
+                    as u(id, read_status, read_attempt, status, attempt, worker_change, worker, queued_at, started_at,
+                      finished, exit_code, duration_ms, reason, error_code, error_message, stdout_bytes, stderr_bytes,
+                      stdout_truncated, stderr_truncated, chunks, updated_at)
+                  where r.id = u.id and r.status = u.read_status and r.attempt = u.read_attempt
+                  returning r.id
+                ), appended as (
+                  insert into run_transitions (run_id, status, attempt, at, reason, worker_id)
+                  select t.id, t.status, t.attempt, t.at::timestamptz, t.reason, t.worker
+                  from unnest(:t_ids::uuid[], :t_statuses::text[], :t_attempts::int4[], :t_ats::text[],
+                    :t_reasons::text[], :t_workers::text[]) with ordinality as t(id, status, attempt, at, reason, worker, n)
+                  where t.id in (select id from moved)
+                  order by t.n
+                  on conflict do nothing
+                )
+                select id from moved
                 """)
                 .bind("ids", ids)
+                .bind("read_statuses", readStatuses)
+                .bind("read_attempts", readAttempts)
                 .bind("statuses", statuses)
                 .bind("attempts", attempts)
                 .bind("worker_changes", workerChanges)
@@ -263,12 +333,19 @@ class PostgresRunProjection {
                 .bind("stderr_truncated", stderrTruncated)
                 .bind("chunks", chunks)
                 .bind("updated_ats", updatedAts)
-                .fetch()
-                .rowsUpdated()
-                .then();
+                .bind("t_ids", tIds)
+                .bind("t_statuses", tStatuses)
+                .bind("t_attempts", tAttempts)
+                .bind("t_ats", tAts)
+                .bind("t_reasons", tReasons)
+                .bind("t_workers", tWorkers)
+                .map(row -> row.get("id", UUID.class))
+                .all()
+                .collect(HashSet::new, Set::add);
     }
 
-    private record Current(RunStatus status, int attempt) {}
+    /** A run's status and attempt as read. */
+    record Current(RunStatus status, int attempt) {}
 
     private record Applied(UUID id, RunEvent event, int attempt) {}
 }

@@ -134,7 +134,7 @@ class RunProjector {
                 throw failure;
             }
             if (DatabaseUnavailable.anywhereIn(failure)) {
-                // Nothing of the poll applied (one transaction for events; chunks are idempotent): all of it waits.
+                // All of the poll waits and is applied again whole: what of it was written stays as it is.
                 throw new BatchListenerFailedException(failure.getMessage(), failure, sources.get(0));
             }
             for (int i = 0; i < messages.size(); i++) {

@@ -200,46 +200,6 @@ public class PostgresRunRepository {
                 .then();
     }
 
-    /** {@link #appendTransition} for many entries (run id → entry) in one statement, in their order. */
-    public Mono<Void> appendTransitions(List<Map.Entry<UUID, RunRecord.Transition>> transitions) {
-        if (transitions.isEmpty()) {
-            return Mono.empty();
-        }
-        int n = transitions.size();
-        UUID[] ids = new UUID[n];
-        String[] statuses = new String[n];
-        Integer[] attempts = new Integer[n];
-        String[] ats = new String[n];
-        String[] reasons = new String[n];
-        String[] workers = new String[n];
-        for (int i = 0; i < n; i++) {
-            RunRecord.Transition transition = transitions.get(i).getValue();
-            ids[i] = transitions.get(i).getKey();
-            statuses[i] = transition.status().name();
-            attempts[i] = transition.attempt();
-            ats[i] = transition.at().toString();
-            reasons[i] = transition.reason();
-            workers[i] = transition.workerId();
-        }
-        return db.sql("""
-                insert into run_transitions (run_id, status, attempt, at, reason, worker_id)
-                select t.id, t.status, t.attempt, t.at::timestamptz, t.reason, t.worker
-                from unnest(:ids::uuid[], :statuses::text[], :attempts::int4[], :ats::text[], :reasons::text[],
-                  :workers::text[]) with ordinality as t(id, status, attempt, at, reason, worker, n)
-                order by t.n
-                on conflict do nothing
-                """)
-                .bind("ids", ids)
-                .bind("statuses", statuses)
-                .bind("attempts", attempts)
-                .bind("ats", ats)
-                .bind("reasons", reasons)
-                .bind("workers", workers)
-                .fetch()
-                .rowsUpdated()
-                .then();
-    }
-
     public Mono<RunRecord> find(String handle, UUID id) {
         Mono<List<RunRecord.Transition>> transitions = db.sql("""
                 select status, at, reason, worker_id, attempt from run_transitions where run_id = :id

@@ -26,13 +26,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.HashMap;
 import java.util.UUID;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.r2dbc.connection.R2dbcTransactionManager;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.transaction.reactive.TransactionalOperator;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -56,8 +57,7 @@ class PostgresRunProjectionIT {
                 .option(ConnectionFactoryOptions.PASSWORD, TestDatabase.PASSWORD)
                 .build());
         DatabaseClient db = DatabaseClient.create(connections);
-        projection = new PostgresRunProjection(db, new PostgresRunRepository(db, JsonMapper.builder().build()),
-                TransactionalOperator.create(new R2dbcTransactionManager(connections)));
+        projection = new PostgresRunProjection(db, new PostgresRunRepository(db, JsonMapper.builder().build()));
     }
 
     @Test
@@ -160,6 +160,65 @@ class PostgresRunProjectionIT {
         for (var run : alone.entrySet()) {
             Map<String, Object> together = row(run.getKey());
             assertThat(together).as(run.getKey()).isEqualTo(run.getValue());
+        }
+    }
+
+    @Test
+    void aRowThatChangedAfterItWasReadIsNotWrittenFromWhatWasRead() throws Exception {
+        String id = UUID.randomUUID().toString();
+        projection.applyAll(List.of(new RunAccepted(spec(id), T), new RunQueued(HANDLE, id, 1, 0, T.plusMillis(1)),
+                new RunStarting(HANDLE, id, 1, "w", T.plusMillis(2)),
+                new RunStarted(HANDLE, id, 1, "w", T.plusMillis(3)))).block();
+        RunFinished end = new RunFinished(HANDLE, id, RunStatus.SUCCEEDED, 1, "w", 0, 4L, "exited", null,
+                new OutputSummary(3, 0, false, false, 1), T.plusMillis(4));
+
+        // Read while the run was still QUEUED; another projector moved it to RUNNING since.
+        Map<UUID, PostgresRunProjection.Current> stale = new HashMap<>(
+                Map.of(UUID.fromString(id), new PostgresRunProjection.Current(RunStatus.QUEUED, 1)));
+        Set<UUID> changed = projection.foldAndWrite(List.of(end), stale).block();
+
+        assertThat(changed).containsExactly(UUID.fromString(id));
+        assertThat(row(id)).containsEntry("status", "RUNNING").containsEntry("finished_at", null);
+        assertThat(row(id).get("transitions").toString()).doesNotContain("SUCCEEDED");
+
+        // Applied as the projector does, the row is read again first.
+        projection.applyAll(List.of(end)).block();
+        assertThat(row(id)).containsEntry("status", "SUCCEEDED")
+                .containsEntry("finished_at", T.plusMillis(4).toString());
+        assertThat(row(id).get("transitions").toString())
+                .isEqualTo("[PENDING/0, QUEUED/1, STARTING/1@w, RUNNING/1@w, SUCCEEDED/1@w:exited]");
+    }
+
+    @Test
+    void twoProjectorsApplyingTheSamePollsAtOnceLeaveEachRunAsItIsAlone() throws Exception {
+        // During a rebalance two gateway instances may both apply a partition's records: rows and histories end as
+        // one application leaves them, whichever of the two writes a row first.
+        Map<String, Map<String, Object>> alone = new LinkedHashMap<>();
+        List<List<RunEvent>> polls = new ArrayList<>();
+        for (int r = 0; r < 30; r++) {
+            Function<String, List<RunEvent>> life = id -> List.of(
+                    new RunAccepted(spec(id), T),
+                    new RunQueued(HANDLE, id, 1, 0, T.plusMillis(1)),
+                    new RunStarting(HANDLE, id, 1, "w", T.plusMillis(2)),
+                    new RunStarted(HANDLE, id, 1, "w", T.plusMillis(3)),
+                    new RunFinished(HANDLE, id, RunStatus.SUCCEEDED, 1, "w", 0, 4L, "exited", null,
+                            new OutputSummary(1, 0, false, false, 1), T.plusMillis(4)));
+            String id = UUID.randomUUID().toString();
+            alone.put(id, applyOnePollEach(life));
+            List<RunEvent> events = life.apply(id);
+            for (int i = 0; i < events.size(); i++) {
+                if (polls.size() <= i) {
+                    polls.add(new ArrayList<>());
+                }
+                polls.get(i).add(events.get(i));
+            }
+        }
+        Runnable projector = () -> polls.forEach(poll -> projection.applyAll(poll).block());
+
+        CompletableFuture.allOf(CompletableFuture.runAsync(projector), CompletableFuture.runAsync(projector)).join();
+
+        for (var run : alone.entrySet()) {
+            assertThat(row(run.getKey())).as(run.getKey()).isEqualTo(run.getValue());
         }
     }
 
