@@ -215,8 +215,8 @@ public class PostgresRunRepository {
                 .all()
                 .collectList();
         // The row first, its transitions after: the projector writes a run's row and its transitions in one
-        // transaction, so transitions read later hold every one the row's status stands for (a terminal run's
-        // transitions always include its end). Read at once, on two connections, a GET could see a SUCCEEDED row
+        // statement, so transitions read later hold every one the row's status stands for (a terminal run's
+        // transitions always include its end), and maybe moves made after the row was read (RunTimeline.after). Read at once, on two connections, a GET could see a SUCCEEDED row
         // beside transitions read just before that transaction committed.
         return db.sql("select * from runs where id = :id and handle = :handle")
                 .bind("id", id)

@@ -4,11 +4,13 @@ import dev.coderun.events.Message;
 import dev.coderun.events.OutputChunk;
 import dev.coderun.events.RunEvent;
 import dev.coderun.events.RunFinished;
+import dev.coderun.events.RunStateMachine;
 import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.projection.RunFold;
 import dev.coderun.gateway.runs.RunRecord;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,7 +38,25 @@ public final class RunTimeline {
 
     /** Continues after the record's history, as the read model holds it. */
     public static RunTimeline after(RunRecord record) {
-        return new RunTimeline(record.id().toString(), record.status(), record.attempt());
+        return after(record.id().toString(), record.status(), record.attempt(), record.transitions());
+    }
+
+    /**
+     * Continues after {@code history}, the run's transitions read after its row (at {@code status} and
+     * {@code attempt}): they may hold moves the row did not show yet, written between the two reads (a run accepted
+     * and queued in one poll is written in two statements), so each that moves on from the row's state advances the
+     * timeline, and a live event the history already sent is not sent again.
+     */
+    public static RunTimeline after(String runId, RunStatus status, int attempt, List<RunRecord.Transition> history) {
+        RunTimeline timeline = new RunTimeline(runId, status, attempt);
+        for (RunRecord.Transition transition : history) {
+            if (RunStateMachine.accepts(timeline.status, timeline.attempt, transition.status(),
+                    transition.attempt())) {
+                timeline.status = transition.status();
+                timeline.attempt = transition.attempt();
+            }
+        }
+        return timeline;
     }
 
     /** What a record adds to this run's stream, if anything. */

@@ -60,10 +60,10 @@ class StreamController {
                 .flatMapMany(record -> {
                     Flux<ServerSentEvent<Object>> history = Flux.fromIterable(record.transitions())
                             .map(t -> StreamEvents.transition(id.toString(), t));
-                    if (record.status().isTerminal()) {
+                    RunTimeline timeline = RunTimeline.after(record);
+                    if (timeline.terminal()) {
                         return history;
                     }
-                    RunTimeline timeline = RunTimeline.after(record);
                     Sinks.Empty<Void> terminal = Sinks.empty();
                     AtomicLong boundary = new AtomicLong(Long.MAX_VALUE);
                     Flux<HubRecord> caughtUp = replayed(() -> HandleReplay.since(hub, handle,

@@ -10,6 +10,7 @@ import dev.coderun.events.RunQueued;
 import dev.coderun.events.RunStarted;
 import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
+import dev.coderun.gateway.runs.RunRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +59,29 @@ class RunTimelineTest {
 
         assertThat(live).containsExactly("STARTING#1", "RUNNING#1", "STDOUT:0", "SUCCEEDED#1");
         assertThat(timeline.complete()).isTrue();
+    }
+
+    @Test
+    void aHistoryReadAfterAnOlderRowContinuesFromItsLastMoveNotFromTheRow() {
+        // The row was read while the run was PENDING; its transitions, read next, already held the QUEUED the
+        // projector wrote in between. The stream sends that history, so the live QUEUED is not news.
+        RunTimeline timeline = RunTimeline.after(RUN, RunStatus.PENDING, 0, List.of(
+                RunRecord.Transition.pending(T),
+                new RunRecord.Transition(RunStatus.QUEUED, T, null, null, 1)));
+
+        assertThat(timeline.status()).isEqualTo(RunStatus.QUEUED);
+        assertThat(feed(timeline, new RunQueued("alice", RUN, 1, 0, T), new RunStarting("alice", RUN, 1, "w1", T)))
+                .containsExactly("STARTING#1");
+    }
+
+    @Test
+    void aHistoryThatEndedIsTerminalThoughTheRowWasReadBefore() {
+        RunTimeline timeline = RunTimeline.after(RUN, RunStatus.RUNNING, 1, List.of(
+                new RunRecord.Transition(RunStatus.RUNNING, T, null, "w1", 1),
+                new RunRecord.Transition(RunStatus.SUCCEEDED, T, "exited", "w1", 1)));
+
+        assertThat(timeline.terminal()).isTrue();
+        assertThat(feed(timeline, finished(1, 0))).isEmpty();
     }
 
     @Test
