@@ -142,7 +142,8 @@ public final class Bench {
         }
         if (coderunCpu.containsKey("engine") && dockerCpu.containsKey("engine")) {
             row("CPU per run, engine (dockerd, containerd, shims, runc; not the docker CLI)",
-                    String.format("%.0f ms", coderunCpu.get("engine")), String.format("%.0f ms", dockerCpu.get("engine")),
+                    String.format("%.0f ms", coderunCpu.get("engine")),
+                    String.format("%.0f ms", dockerCpu.get("engine")),
                     String.format("%.2fx", coderunCpu.get("engine") / dockerCpu.get("engine")));
         }
         json.put("cpu_ms_per_run", Map.of("coderun", roundAll(coderunCpu), "docker", roundAll(dockerCpu)));

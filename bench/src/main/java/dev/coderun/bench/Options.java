@@ -110,7 +110,8 @@ record Options(
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("--" + name + " wants a whole number of " + least + " or more, got " + value);
+        throw new IllegalArgumentException(
+                "--" + name + " wants a whole number of " + least + " or more, got " + value);
     }
 
     private static String required(Map<String, String> values, String name) {

@@ -122,7 +122,9 @@ class PostgresRunProjection {
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue, HashMap::new);
     }
 
-    /** Folds and writes; the ids of the runs whose rows no longer held what was read, so nothing of them was written. */
+    /**
+     * Folds and writes; the ids of the runs whose rows no longer held what was read, so nothing of them was written.
+     */
     Mono<Set<UUID>> foldAndWrite(List<RunEvent> events, Map<UUID, Current> current) {
         List<Applied> applied = new ArrayList<>();
         Map<UUID, RowPatch> patches = new LinkedHashMap<>();
@@ -305,7 +307,8 @@ class PostgresRunProjection {
                   insert into run_transitions (run_id, status, attempt, at, reason, worker_id)
                   select t.id, t.status, t.attempt, t.at::timestamptz, t.reason, t.worker
                   from unnest(:t_ids::uuid[], :t_statuses::text[], :t_attempts::int4[], :t_ats::text[],
-                    :t_reasons::text[], :t_workers::text[]) with ordinality as t(id, status, attempt, at, reason, worker, n)
+                    :t_reasons::text[], :t_workers::text[])
+                    with ordinality as t(id, status, attempt, at, reason, worker, n)
                   where t.id in (select id from moved)
                   order by t.n
                   on conflict do nothing
