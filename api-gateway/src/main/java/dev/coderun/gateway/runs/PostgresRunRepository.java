@@ -216,8 +216,9 @@ public class PostgresRunRepository {
                 .collectList();
         // The row first, its transitions after: the projector writes a run's row and its transitions in one
         // statement, so transitions read later hold every one the row's status stands for (a terminal run's
-        // transitions always include its end), and maybe moves made after the row was read (RunTimeline.after). Read at once, on two connections, a GET could see a SUCCEEDED row
-        // beside transitions read just before that transaction committed.
+        // transitions always include its end), and maybe moves written after the row was read (RunTimeline.after
+        // folds those in). Read at once, on two connections, a GET could see a SUCCEEDED row beside transitions read
+        // just before that statement.
         return db.sql("select * from runs where id = :id and handle = :handle")
                 .bind("id", id)
                 .bind("handle", handle)
