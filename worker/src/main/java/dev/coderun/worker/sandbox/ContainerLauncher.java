@@ -72,6 +72,7 @@ public final class ContainerLauncher implements AutoCloseable {
     private final String workerId;
     private final Duration pullTimeout;
     private final WarmPool pool;
+    private final ContainerEvents events;
 
     /** @param dockerHost the engine {@code docker} talks to; stdin is fed over a connection of its own */
     public ContainerLauncher(DockerClient docker, URI dockerHost, String workerId, Duration pullTimeout) {
@@ -81,7 +82,17 @@ public final class ContainerLauncher implements AutoCloseable {
     /** @param pool where warm containers are taken from, closed with the launcher; null for none (every run cold) */
     public ContainerLauncher(
             DockerClient docker, URI dockerHost, String workerId, Duration pullTimeout, WarmPool pool) {
+        this(docker, dockerHost, workerId, pullTimeout, pool, null);
+    }
+
+    /**
+     * @param events where a process's end is learnt before the engine's wait answers (its container cleaned up); null
+     *     to learn it from the wait alone
+     */
+    public ContainerLauncher(DockerClient docker, URI dockerHost, String workerId, Duration pullTimeout,
+            WarmPool pool, ContainerEvents events) {
         this.docker = docker;
+        this.events = events;
         this.dockerHost = dockerHost;
         this.workerId = workerId;
         this.pullTimeout = pullTimeout;
@@ -161,7 +172,7 @@ public final class ContainerLauncher implements AutoCloseable {
             if (Thread.interrupted()) {
                 throw new InterruptedException("stopped before the process was started");
             }
-            if (!waiting(containerId)) {
+            if (!stillWaiting(containerId)) {
                 log.warn("warm container {} no longer runs; starting cold", containerId);
                 return Optional.empty();
             }
@@ -176,7 +187,18 @@ public final class ContainerLauncher implements AutoCloseable {
         }
     }
 
-    /** Whether the container's waiting shell still runs. */
+    /**
+     * Whether the container's waiting shell still runs: no die event came for it, or, while the event stream is not
+     * open, the engine says it runs.
+     */
+    private boolean stillWaiting(String containerId) {
+        if (events != null && events.live()) {
+            return !events.died(containerId);
+        }
+        return waiting(containerId);
+    }
+
+    /** Whether the container's waiting shell still runs, as the engine says. */
     private boolean waiting(String containerId) {
         try {
             return Boolean.TRUE.equals(
@@ -304,31 +326,48 @@ public final class ContainerLauncher implements AutoCloseable {
         if (!output.awaitStarted(ATTACH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("attaching to container " + containerId + " timed out");
         }
-        if (warmScript == null) {
-            Optional<ContainerExit> failedStart = start(containerId, observer);
-            if (failedStart.isPresent()) {
-                return failedStart.get();
+        // Watched before the process can end, so its die event cannot be missed.
+        CompletableFuture<ContainerEvents.Died> died =
+                events == null ? new CompletableFuture<>() : events.watch(containerId);
+        try {
+            if (warmScript == null) {
+                Optional<ContainerExit> failedStart = start(containerId, observer);
+                if (failedStart.isPresent()) {
+                    return failedStart.get();
+                }
+            }
+            long startedNanos = System.nanoTime();
+            observer.started();
+            if (stdin != null) {
+                byte[] input = spec.hasStdin() ? spec.stdin().getBytes(StandardCharsets.UTF_8) : new byte[0];
+                stdin.feed(warmScript == null ? input : concat(warmScript, input));
+            }
+            boolean timedOut = awaitExit(containerId, spec.timeout(), died);
+            long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+            if (!output.awaitDrained(DRAIN_TIMEOUT)) {
+                log.warn("output of container {} did not drain within {}; it may be incomplete", containerId,
+                        DRAIN_TIMEOUT);
+            }
+            // A warm process's end as its events told it needs no inspection: the process is no longer the waiting
+            // shell started long before, so the engine's times are not its own, and the events carried the exit code
+            // and any OOM kill. A SIGKILLed one is inspected all the same, as the engine may mark it OOM-killed only
+            // after its die event.
+            ContainerEvents.Died told = died.getNow(null);
+            if (warmScript != null && !timedOut && told != null && told.exitCode() != ContainerEvents.KILLED) {
+                return new ContainerExit(false, told.exitCode(), told.oomKilled(), wallMs);
+            }
+            ContainerState state = uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState();
+            // A warm container started long before its run: the engine's start time is the waiting shell's.
+            return new ContainerExit(
+                    timedOut,
+                    state.getExitCodeLong() == null ? null : state.getExitCodeLong().intValue(),
+                    Boolean.TRUE.equals(state.getOOMKilled()) || told != null && told.oomKilled(),
+                    warmScript == null ? durationMs(state).orElse(wallMs) : wallMs);
+        } finally {
+            if (events != null) {
+                events.forget(containerId);
             }
         }
-        long startedNanos = System.nanoTime();
-        observer.started();
-        if (stdin != null) {
-            byte[] input = spec.hasStdin() ? spec.stdin().getBytes(StandardCharsets.UTF_8) : new byte[0];
-            stdin.feed(warmScript == null ? input : concat(warmScript, input));
-        }
-        boolean timedOut = awaitExit(containerId, spec.timeout());
-        long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-        if (!output.awaitDrained(DRAIN_TIMEOUT)) {
-            log.warn("output of container {} did not drain within {}; it may be incomplete", containerId,
-                    DRAIN_TIMEOUT);
-        }
-        ContainerState state = uninterrupted(() -> docker.inspectContainerCmd(containerId).exec()).getState();
-        // A warm container started long before its run: the engine's start time is the waiting shell's.
-        return new ContainerExit(
-                timedOut,
-                state.getExitCodeLong() == null ? null : state.getExitCodeLong().intValue(),
-                Boolean.TRUE.equals(state.getOOMKilled()),
-                warmScript == null ? durationMs(state).orElse(wallMs) : wallMs);
     }
 
     private static byte[] concat(byte[] first, byte[] second) {
@@ -375,11 +414,19 @@ public final class ContainerLauncher implements AutoCloseable {
         }
     }
 
-    /** Waits for the process to exit; kills it when the timeout passes first. Returns whether it timed out. */
-    private boolean awaitExit(String containerId, Duration timeout) throws InterruptedException {
+    /**
+     * Waits for the process to exit, told by {@code died} or by the engine's wait, whichever comes first; kills it when
+     * the timeout passes first. Returns whether it timed out.
+     */
+    private boolean awaitExit(String containerId, Duration timeout, CompletableFuture<ContainerEvents.Died> died)
+            throws InterruptedException {
         try (ExitWaiter exit = docker.waitContainerCmd(containerId).exec(new ExitWaiter())) {
             try {
-                exit.statusCode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                CompletableFuture.anyOf(exit.statusCode, died).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (!died.isDone()) {
+                    // The wait answered first: its failure, if it failed, is thrown as before.
+                    exit.statusCode.get();
+                }
                 return false;
             } catch (TimeoutException outlived) {
                 boolean killed = kill(containerId);

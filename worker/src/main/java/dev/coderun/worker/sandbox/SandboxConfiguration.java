@@ -32,8 +32,15 @@ class SandboxConfiguration {
      * orphan sweep runs before the pool exists, so it removes only what a previous process left (warm containers
      * included). Closing the launcher (after the runs that use it ended) drains its pool.
      */
+    /** The die and oom events of this worker's containers; closed after the launcher, which uses it. */
     @Bean(destroyMethod = "close")
-    ContainerLauncher containerLauncher(DockerClient dockerClient, WorkerProperties properties, Clock clock) {
+    ContainerEvents containerEvents(DockerClient dockerClient, WorkerProperties properties) {
+        return new ContainerEvents(dockerClient, properties.id());
+    }
+
+    @Bean(destroyMethod = "close")
+    ContainerLauncher containerLauncher(
+            DockerClient dockerClient, WorkerProperties properties, Clock clock, ContainerEvents events) {
         URI host = properties.docker().host();
         Duration pullTimeout = properties.docker().pullTimeout();
         new ContainerLauncher(dockerClient, host, properties.id(), pullTimeout).removeOrphans();
@@ -42,13 +49,14 @@ class SandboxConfiguration {
                 pool.sizePerRuntime() == 0
                         ? null
                         : new WarmPool(dockerClient, pool.sizePerRuntime(), properties.slots(), pool.keepWarmFor(),
-                                clock, pool.parallelCreates()));
+                                clock, pool.parallelCreates()),
+                events);
     }
 
     /**
      * A client for the engine at {@code host}. No response timeout: attach and wait responses stay open for as long as
-     * a run runs. Each running run holds two connections (attach, wait) and briefly a third; a few more serve pulls
-     * and the orphan sweep.
+     * a run runs, the event stream for as long as the worker does. Each running run holds two connections (attach,
+     * wait) and briefly a third; a few more serve the event stream, pulls and the orphan sweep.
      */
     static DockerClient dockerClient(URI host, int slots) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
