@@ -59,7 +59,8 @@ import org.springframework.stereotype.Component;
  * dispatch in the same poll without a slot for it is released at once for the next free slot here or elsewhere (the
  * broker coderun starts allows ten deliveries of a record, {@code group.share.delivery.count.limit}, not five).
  * Every record is acknowledged explicitly: ACCEPT for a run this worker executes (once its {@code RunStarting} claim is
- * in Kafka, and committed before the run starts, so a run whose acknowledgement the broker refused is not run here)
+ * in Kafka, and committed before the run's process starts, so a run whose acknowledgement the broker refused is not
+ * run here; its container is readied meanwhile)
  * and for one whose attempt the scheduler already stopped (not run), REJECT for one it cannot read, RELEASE for one it
  * has no slot for or could not claim.
  *
@@ -252,7 +253,18 @@ class DispatchConsumer implements SmartLifecycle {
                 }
             }
         }
-        List<Taken> claims = claim(consumer, taken);
+        List<Future<RecordMetadata>> claims = publishClaims(taken);
+        // Each taken run gets its container ready while its claim and its acceptance are made durable; its process
+        // starts only once both are (ClaimedRun#accepted), so a run not taken here after all never runs here.
+        List<ClaimedRun> held = new ArrayList<>(taken.size());
+        for (Taken run : taken) {
+            ClaimedRun claimed = activeRuns.claimBeforeAcceptance(run.dispatch().runId(), run.dispatch().attempt());
+            // A stop read between the intake and the claim found nothing to stop; the claim stops itself.
+            stopOf(run.dispatch()).ifPresent(claimed::stop);
+            held.add(claimed);
+            runs.execute(() -> execute(run.dispatch(), claimed, run.span()));
+        }
+        boolean[] claimed = acknowledge(consumer, taken, claims);
         Map<TopicIdPartition, Optional<KafkaException>> results;
         try {
             results = consumer.commitSync(REQUEST_TIMEOUT);
@@ -262,32 +274,30 @@ class DispatchConsumer implements SmartLifecycle {
             log.warn("committing acknowledgements failed; running the taken runs anyway", e);
             results = Map.of();
         }
-        for (Taken run : claims) {
-            Optional<KafkaException> refused = refusal(results, run.record());
-            if (refused.isPresent()) {
+        int running = 0;
+        for (int i = 0; i < taken.size(); i++) {
+            Taken run = taken.get(i);
+            Optional<KafkaException> refused = claimed[i] ? refusal(results, run.record()) : Optional.empty();
+            if (!claimed[i]) {
+                held.get(i).stop(StopCause.NOT_TAKEN);
+                run.span().tag("outcome", "unclaimed");
+            } else if (refused.isPresent()) {
                 log.warn("the broker refused taking run {} ({}); it delivers it again", run.dispatch().runId(),
                         refused.get().getClass().getSimpleName());
-                run.span().tag("outcome", "refused").end();
-                continue;
+                held.get(i).stop(StopCause.NOT_TAKEN);
+                run.span().tag("outcome", "refused");
+            } else {
+                held.get(i).accepted();
+                running++;
             }
-            ClaimedRun claimed = activeRuns.claim(run.dispatch().runId(), run.dispatch().attempt());
-            // A stop read between the intake and the claim found nothing to stop; the claim stops itself.
-            stopOf(run.dispatch()).ifPresent(claimed::stop);
             // The dispatch span covers the intake (poll, acknowledgement, commit, claim); the execution is its child.
             run.span().end();
-            runs.execute(() -> execute(run.dispatch(), claimed, run.span()));
         }
-        return claims.size() == taken.size();
+        return running == taken.size();
     }
 
-    /**
-     * Publishes the {@code RunStarting} of every taken run, then acknowledges each whose claim Kafka confirmed within
-     * {@link #REQUEST_TIMEOUT} (ACCEPT) and releases the others (RELEASE: delivered again, here or elsewhere); answers
-     * the claimed ones. Claim before acceptance: a run this worker accepts is one the scheduler leases to it, so should
-     * the worker die or be cut off right after, the lease gives the attempt up. Accepted first and claimed after, a
-     * claim that never left the worker would leave the scheduler holding a dispatch nobody runs or ends.
-     */
-    private List<Taken> claim(ShareConsumer<String, byte[]> consumer, List<Taken> taken) {
+    /** Publishes the {@code RunStarting} of every taken run; answers the sends, in order. */
+    private List<Future<RecordMetadata>> publishClaims(List<Taken> taken) {
         List<Future<RecordMetadata>> sends = new ArrayList<>(taken.size());
         for (Taken run : taken) {
             Future<RecordMetadata> send;
@@ -298,14 +308,26 @@ class DispatchConsumer implements SmartLifecycle {
             }
             sends.add(send);
         }
+        return sends;
+    }
+
+    /**
+     * Acknowledges each taken run whose claim ({@code sends}, in order) Kafka confirmed within {@link #REQUEST_TIMEOUT}
+     * (ACCEPT) and releases the others (RELEASE: delivered again, here or elsewhere); answers which were claimed. Claim
+     * before acceptance: a run this worker accepts is one the scheduler leases to it, so should the worker die or be cut
+     * off right after, the lease gives the attempt up. Accepted first and claimed after, a claim that never left the
+     * worker would leave the scheduler holding a dispatch nobody runs or ends.
+     */
+    private boolean[] acknowledge(
+            ShareConsumer<String, byte[]> consumer, List<Taken> taken, List<Future<RecordMetadata>> sends) {
         long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
-        List<Taken> claimed = new ArrayList<>(taken.size());
+        boolean[] claimed = new boolean[taken.size()];
         for (int i = 0; i < taken.size(); i++) {
             Taken run = taken.get(i);
             try {
                 sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 consumer.acknowledge(run.record(), AcknowledgeType.ACCEPT);
-                claimed.add(run);
+                claimed[i] = true;
             } catch (ExecutionException | TimeoutException | InterruptedException e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
@@ -313,7 +335,6 @@ class DispatchConsumer implements SmartLifecycle {
                 log.warn("run {} attempt {} not claimed ({}); released for another delivery", run.dispatch().runId(),
                         run.dispatch().attempt(), e instanceof ExecutionException failed ? failed.getCause() : e);
                 consumer.acknowledge(run.record(), AcknowledgeType.RELEASE);
-                run.span().tag("outcome", "unclaimed").end();
             }
         }
         return claimed;

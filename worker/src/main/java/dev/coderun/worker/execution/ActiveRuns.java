@@ -63,12 +63,24 @@ public final class ActiveRuns implements MeterBinder {
         return active.containsKey(new Attempt(runId, attempt));
     }
 
-    /** Takes a slot for the attempt. */
-    public synchronized ClaimedRun claim(String runId, int attempt) {
+    /** Takes a slot for the attempt, whose dispatch's acceptance is recorded. */
+    public ClaimedRun claim(String runId, int attempt) {
+        return claim(runId, attempt, true);
+    }
+
+    /**
+     * Takes a slot for the attempt while its dispatch's acceptance is still being recorded: its process waits for
+     * {@link ClaimedRun#accepted} (or a stop).
+     */
+    public ClaimedRun claimBeforeAcceptance(String runId, int attempt) {
+        return claim(runId, attempt, false);
+    }
+
+    private synchronized ClaimedRun claim(String runId, int attempt, boolean accepted) {
         if (active.size() >= slots) {
             throw new IllegalStateException("no free slot for run " + runId);
         }
-        ClaimedRun claimed = new ClaimedRun(runId, attempt, this::releaseEnded);
+        ClaimedRun claimed = new ClaimedRun(runId, attempt, accepted, this::releaseEnded);
         if (active.putIfAbsent(new Attempt(runId, attempt), claimed) != null) {
             throw new IllegalStateException("run " + runId + " attempt " + attempt + " already holds a slot");
         }

@@ -18,8 +18,11 @@ public final class ClaimedRun {
     private Stop stop;
     private Thread containerThread;
     private boolean containerPhaseOver;
+    private boolean accepted;
 
-    ClaimedRun(String runId, int attempt, Consumer<ClaimedRun> onEnded) {
+    /** @param accepted whether the dispatch's acceptance is already recorded; if not, {@link #accepted} says when */
+    ClaimedRun(String runId, int attempt, boolean accepted, Consumer<ClaimedRun> onEnded) {
+        this.accepted = accepted;
         this.runId = runId;
         this.attempt = attempt;
         this.onEnded = onEnded;
@@ -47,6 +50,25 @@ public final class ClaimedRun {
             containerThread.interrupt();
         }
         return true;
+    }
+
+    /**
+     * The broker recorded this worker's acceptance of the dispatch: the attempt's process may start
+     * ({@link #awaitAccepted}). A refused acceptance is a {@link #stop} ({@link StopCause#NOT_TAKEN}) instead.
+     */
+    public synchronized void accepted() {
+        accepted = true;
+        notifyAll();
+    }
+
+    /**
+     * Waits on the run's thread, in its container phase, until the dispatch's acceptance is recorded
+     * ({@link #accepted}); a stop meanwhile interrupts the wait.
+     */
+    synchronized void awaitAccepted() throws InterruptedException {
+        while (!accepted) {
+            wait();
+        }
     }
 
     /** Called on the run's thread before it runs the container; from here on a stop interrupts that thread. */

@@ -284,6 +284,12 @@ public final class RunLifecycle implements DisposableBean {
             nextPhase("container start");
         }
 
+        /** The container is ready while the dispatch's acceptance commits; the process starts once it is recorded. */
+        @Override
+        public void beforeStart() throws InterruptedException {
+            claim.awaitAccepted();
+        }
+
         @Override
         public void started() {
             startedNanos = System.nanoTime();

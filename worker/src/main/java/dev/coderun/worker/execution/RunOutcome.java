@@ -46,7 +46,7 @@ record RunOutcome(RunStatus status, Integer exitCode, Long durationMs, String te
     static RunOutcome stopped(StopCause cause, Long durationMs) {
         return switch (cause) {
             case CANCELLED -> new RunOutcome(RunStatus.CANCELLED, null, durationMs, CANCELLED, null);
-            case LEASE_EXPIRED, FENCED, HANDED_BACK ->
+            case LEASE_EXPIRED, FENCED, HANDED_BACK, NOT_TAKEN ->
                     throw new IllegalArgumentException(cause + " attempts are not reported");
             case SHUTDOWN -> errored(WORKER_SHUTDOWN, "the worker shut down while the run ran", durationMs);
         };

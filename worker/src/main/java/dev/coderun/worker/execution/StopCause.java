@@ -23,6 +23,12 @@ public enum StopCause {
      */
     HANDED_BACK(false),
     /**
+     * The dispatch was not taken here after all: its claim ({@code RunStarting}) could not be published, or the broker
+     * refused this worker's acceptance of it (its acquisition lock had lapsed, say). The broker delivers it again, here
+     * or elsewhere, and the attempt, whose container was being readied meanwhile, never starts here. Not reported.
+     */
+    NOT_TAKEN(false),
+    /**
      * The run's thread was interrupted without a stop: the worker is going down in a way it did not plan (a shutdown
      * it planned hands its runs back, {@link #HANDED_BACK}). Reported ERRORED {@code worker_shutdown}.
      */

@@ -330,6 +330,7 @@ public final class ContainerLauncher implements AutoCloseable {
         CompletableFuture<ContainerEvents.Died> died =
                 events == null ? new CompletableFuture<>() : events.watch(containerId);
         try {
+            observer.beforeStart();
             if (warmScript == null) {
                 Optional<ContainerExit> failedStart = start(containerId, observer);
                 if (failedStart.isPresent()) {

@@ -15,6 +15,14 @@ public interface ContainerObserver {
      */
     default void created() {}
 
+    /**
+     * The process is about to start (cold: the engine's start; warm: the script handed to the waiting shell): the last
+     * moment at which the run can be called off with nothing of it having run. Called at most once, on the thread that
+     * called {@link ContainerLauncher#run}, after {@link #created}; blocking here delays the start. Throwing
+     * {@link InterruptedException} stops the run as an interrupt of that thread does.
+     */
+    default void beforeStart() throws InterruptedException {}
+
     /** The process is running. Called at most once. */
     void started();
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** Runs on the test's own thread, which plays the run's thread. */
 class ClaimedRunTest {
 
-    private final ClaimedRun run = new ClaimedRun("r", 1, ended -> {});
+    private final ClaimedRun run = new ClaimedRun("r", 1, true, ended -> {});
 
     @AfterEach
     void clearInterrupt() {
