@@ -12,6 +12,7 @@ import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.coderun.events.OutputChunk.OutputStream;
@@ -254,7 +255,11 @@ public final class ContainerLauncher implements AutoCloseable {
         }
     }
 
-    /** The container's limits and lock-down; the one place both cold and warm containers get them from. */
+    /**
+     * The container's limits and lock-down; the one place both cold and warm containers get them from. No log driver:
+     * the worker reads the output from the attach stream, so the engine's default of writing every line to a JSON file
+     * on the worker's disk (the run's secrets included, should it print them) is work nobody reads.
+     */
     static HostConfig hostConfig(long memoryBytes, long nanoCpus, long pidsLimit, String networkMode,
             boolean readOnlyRootfs, Map<String, String> tmpfs, List<String> capDrop, List<String> securityOpts) {
         return HostConfig.newHostConfig()
@@ -266,7 +271,8 @@ public final class ContainerLauncher implements AutoCloseable {
                 .withReadonlyRootfs(readOnlyRootfs)
                 .withTmpFs(tmpfs)
                 .withCapDrop(capDrop.stream().map(Capability::valueOf).toArray(Capability[]::new))
-                .withSecurityOpts(securityOpts);
+                .withSecurityOpts(securityOpts)
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
     }
 
     private String create(ContainerSpec spec) {

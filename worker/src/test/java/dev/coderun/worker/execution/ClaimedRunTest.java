@@ -2,6 +2,8 @@ package dev.coderun.worker.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +51,54 @@ class ClaimedRunTest {
         assertThat(run.leaveContainerPhase()).isEmpty();
 
         assertThat(run.stop(StopCause.FENCED)).isFalse();
+
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void aRunClaimedBeforeItsAcceptanceWaitsForIt() throws Exception {
+        ClaimedRun pending = new ClaimedRun("p", 1, false, ended -> {});
+        CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
+            try {
+                pending.enterContainerPhase();
+                pending.awaitAccepted();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        Thread.sleep(100);
+        assertThat(waited).isNotDone();
+        pending.accepted();
+
+        waited.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aStopEndsTheWaitForAnAcceptance() throws Exception {
+        ClaimedRun pending = new ClaimedRun("p", 1, false, ended -> {});
+        CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            pending.enterContainerPhase();
+            try {
+                pending.awaitAccepted();
+                interrupted.complete(false);
+            } catch (InterruptedException e) {
+                interrupted.complete(true);
+            }
+        });
+
+        Thread.sleep(100);
+        assertThat(pending.stop(StopCause.NOT_TAKEN)).isTrue();
+
+        assertThat(interrupted.get(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aRunClaimedAcceptedNeverWaits() throws InterruptedException {
+        run.enterContainerPhase();
+
+        run.awaitAccepted();
 
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
     }

@@ -39,6 +39,7 @@ class WarmPoolIT {
     private final SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
     private ContainerLauncher cold;
     private WarmPool pool;
+    private ContainerEvents events;
     private ContainerLauncher warm;
 
     @BeforeAll
@@ -55,11 +56,15 @@ class WarmPoolIT {
     void startPool() {
         cold = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1));
         pool = new WarmPool(docker, 1, 2, Duration.ofMinutes(5), Clock.systemUTC(), 2);
-        warm = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1), pool);
+        // As the worker runs it: a warm run's end, and a warm container's death, told by the engine's events.
+        events = new ContainerEvents(docker, workerId);
+        warm = new ContainerLauncher(docker, HOST, workerId, Duration.ofMinutes(1), pool, events);
+        await().atMost(BOUND).until(events::live);
     }
 
     @AfterEach
     void removeEverything() {
+        events.close();
         pool.close();
         cold.removeOrphans();
     }
@@ -239,6 +244,25 @@ class WarmPoolIT {
         assertThat(recorder.started).hasValue(1);
         assertThat(recorder.ended).as("an interrupted run tells no end").isEmpty();
         assertThat(docker.listContainersCmd().withShowAll(true).withIdFilter(List.of(taken)).exec()).isEmpty();
+    }
+
+    /**
+     * A warm container whose shell died while it waited (killed here; an operator's {@code docker kill}, say) is told
+     * by its die event and never handed a run: the run goes cold and succeeds.
+     */
+    @Test
+    void aWarmContainerThatDiedWhileItWaitedIsNotTakenAndTheRunGoesCold() throws Exception {
+        RunSpec spec = aBusyboxRun().command("echo fine").build();
+        warmUp(spec);
+        String waiting = pooledContainers().iterator().next();
+        docker.killContainerCmd(waiting).exec();
+        await().atMost(BOUND).until(() -> events.died(waiting));
+
+        Recorded ran = run(warm, spec);
+
+        assertThat(ran.exit().exitCode()).isZero();
+        assertThat(ran.stdout()).isEqualTo("fine\n");
+        assertThat(ran.started()).hasValue(1);
     }
 
     @Test
