@@ -509,7 +509,9 @@ public final class Bench {
                 "--memory", memory + "m", "--memory-swap", memory + "m",
                 "--cpus", resources.path("cpu_cores").asString(),
                 "--pids-limit", resources.path("pids_limit").asString(),
-                "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,mode=1777"));
+                "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,mode=1777",
+                // The worker's containers have no log driver either; `docker run` still reads the output attached.
+                "--log-driver", "none"));
         if (sandbox.path("read_only_rootfs").asBoolean(true)) {
             command.add("--read-only");
         }
