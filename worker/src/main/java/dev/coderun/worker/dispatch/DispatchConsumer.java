@@ -222,8 +222,8 @@ class DispatchConsumer implements SmartLifecycle {
     }
 
     /**
-     * Acknowledges every polled record, commits, and starts the runs whose acceptance the broker confirmed; answers
-     * whether every run it took could be claimed.
+     * Acknowledges every polled record and commits; each run it takes is handed to its thread at once, and its process
+     * starts only if its claim and acceptance are confirmed. Answers whether every run it took could be claimed.
      */
     private boolean take(ShareConsumer<String, byte[]> consumer, ConsumerRecords<String, byte[]> records) {
         if (records.isEmpty()) {
@@ -253,7 +253,7 @@ class DispatchConsumer implements SmartLifecycle {
                 }
             }
         }
-        List<Future<RecordMetadata>> claims = publishClaims(taken);
+        List<Future<RecordMetadata>> sends = publishClaims(taken);
         // Each taken run gets its container ready while its claim and its acceptance are made durable; its process
         // starts only once both are (ClaimedRun#accepted), so a run not taken here after all never runs here.
         List<ClaimedRun> held = new ArrayList<>(taken.size());
@@ -264,7 +264,7 @@ class DispatchConsumer implements SmartLifecycle {
             held.add(claimed);
             runs.execute(() -> execute(run.dispatch(), claimed, run.span()));
         }
-        boolean[] claimed = acknowledge(consumer, taken, claims);
+        boolean[] claimed = acknowledge(consumer, taken, sends);
         Map<TopicIdPartition, Optional<KafkaException>> results;
         try {
             results = consumer.commitSync(REQUEST_TIMEOUT);
@@ -274,7 +274,7 @@ class DispatchConsumer implements SmartLifecycle {
             log.warn("committing acknowledgements failed; running the taken runs anyway", e);
             results = Map.of();
         }
-        int running = 0;
+        int claimedRuns = 0;
         for (int i = 0; i < taken.size(); i++) {
             Taken run = taken.get(i);
             Optional<KafkaException> refused = claimed[i] ? refusal(results, run.record()) : Optional.empty();
@@ -288,12 +288,12 @@ class DispatchConsumer implements SmartLifecycle {
                 run.span().tag("outcome", "refused");
             } else {
                 held.get(i).accepted();
-                running++;
             }
+            claimedRuns += claimed[i] ? 1 : 0;
             // The dispatch span covers the intake (poll, acknowledgement, commit, claim); the execution is its child.
             run.span().end();
         }
-        return running == taken.size();
+        return claimedRuns == taken.size();
     }
 
     /** Publishes the {@code RunStarting} of every taken run; answers the sends, in order. */
