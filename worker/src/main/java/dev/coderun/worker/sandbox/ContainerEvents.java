@@ -85,7 +85,8 @@ public final class ContainerEvents implements AutoCloseable {
 
     /**
      * Whether the stream is open: then every end of a container of this worker up to a moment ago has been told, and
-     * {@link #died} can be trusted.
+     * {@link #died} can be trusted (once reopened after a break, as soon as the engine has replayed the second before
+     * it, which it sends first).
      */
     public boolean live() {
         return live;

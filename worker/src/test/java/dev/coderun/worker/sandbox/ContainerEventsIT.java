@@ -62,30 +62,37 @@ class ContainerEventsIT {
 
     @Test
     void aContainerOverItsMemoryLimitIsToldOomKilled() throws Exception {
-        // The shell outlives the child the kernel kills, and ends by itself: only the oom event tells the kill.
+        // tail keeps its last "line", all 64 MiB of it. The kernel kills it, and at times the shell too (here about
+        // one time in two, whatever the child's oom_score_adj): the oom event tells the kill whether the shell then
+        // ends by itself (0) or is killed (137).
         String id = container(workerId, "head -c 64m /dev/zero | tail > /dev/null; exit 0");
         CompletableFuture<ContainerEvents.Died> died = events.watch(id);
 
         docker.startContainerCmd(id).exec();
 
-        assertThat(died.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isEqualTo(new ContainerEvents.Died(0, true));
+        ContainerEvents.Died end = died.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        assertThat(end.oomKilled()).isTrue();
+        assertThat(end.exitCode()).isIn(0, 137);
     }
 
     @Test
     void theEndsOfAnotherWorkersContainersAreNotTold() throws Exception {
         String other = container("another-" + workerId, "exit 0");
-        CompletableFuture<ContainerEvents.Died> died = events.watch(other);
-        String mine = container(workerId, "exit 0");
+        try {
+            CompletableFuture<ContainerEvents.Died> died = events.watch(other);
+            String mine = container(workerId, "exit 0");
 
-        docker.startContainerCmd(other).exec();
-        docker.waitContainerCmd(other).start().awaitStatusCode(BOUND.toSeconds(), TimeUnit.SECONDS);
-        // Events arrive in order: once this worker's later container is told, the other's would have been.
-        docker.startContainerCmd(mine).exec();
-        await().atMost(BOUND).until(() -> events.died(mine));
+            docker.startContainerCmd(other).exec();
+            docker.waitContainerCmd(other).start().awaitStatusCode(BOUND.toSeconds(), TimeUnit.SECONDS);
+            // Events arrive in order: once this worker's later container is told, the other's would have been.
+            docker.startContainerCmd(mine).exec();
+            await().atMost(BOUND).until(() -> events.died(mine));
 
-        assertThat(died).isNotDone();
-        assertThat(events.died(other)).isFalse();
-        docker.removeContainerCmd(other).withForce(true).exec();
+            assertThat(died).isNotDone();
+            assertThat(events.died(other)).isFalse();
+        } finally {
+            docker.removeContainerCmd(other).withForce(true).exec();
+        }
     }
 
     /** A busybox container of {@code worker} running {@code script}, limited to 16 MiB, created and not started. */
