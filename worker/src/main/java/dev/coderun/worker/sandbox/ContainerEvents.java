@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.EventType;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +52,7 @@ public final class ContainerEvents implements AutoCloseable {
     private final String workerId;
     private final Map<String, Watch> watched = new ConcurrentHashMap<>();
     /** The containers whose die event came, the latest {@link #REMEMBERED}; guarded by itself. */
-    private final Map<String, Boolean> dead = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<String, Boolean> dead = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
             return size() > REMEMBERED;
@@ -138,25 +139,26 @@ public final class ContainerEvents implements AutoCloseable {
             return;
         }
         String id = event.getActor().getId();
-        if ("die".equals(event.getAction())) {
-            synchronized (dead) {
-                dead.put(id, Boolean.TRUE);
-            }
-        }
         Watch watch = watched.get(id);
-        if (watch == null) {
-            return;
-        }
         switch (String.valueOf(event.getAction())) {
-            case "oom" -> watch.oomKilled = true;
+            case "oom" -> {
+                if (watch != null) {
+                    watch.oomKilled = true;
+                }
+            }
             case "die" -> {
+                synchronized (dead) {
+                    dead.put(id, Boolean.TRUE);
+                }
                 String code = event.getActor().getAttributes() == null
                         ? null : event.getActor().getAttributes().get("exitCode");
-                try {
-                    watch.died.complete(new Died(Integer.parseInt(code), watch.oomKilled));
-                } catch (NumberFormatException unreadable) {
-                    // Left to the wait.
-                    log.debug("die event of {} without a readable exit code ({})", event.getActor().getId(), code);
+                if (watch != null) {
+                    try {
+                        watch.died.complete(new Died(Integer.parseInt(code), watch.oomKilled));
+                    } catch (NumberFormatException unreadable) {
+                        // Left to the wait.
+                        log.debug("die event of {} without a readable exit code ({})", id, code);
+                    }
                 }
             }
             default -> { }

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * wait up to the timeout (then kill), inspect, tell the observer the end ({@link ContainerObserver#ended}), remove. The
  * end is told as soon as it is known and before the removal, which takes the engine a hundred milliseconds or more:
  * a caller can report the run while the container goes. The container is removed whatever happens, and every byte the
- * process wrote has reached the observer, when {@link #run} returns.
+ * process wrote has reached the observer, when {@link #run} returns. With {@link ContainerEvents}, the end is learnt
+ * from the container's die event when it comes before the engine's wait answers, and a warm run told its exit code
+ * that way is not inspected (save a SIGKILLed one).
  * Thread-safe; one call per run.
  *
  * <p>With a {@link WarmPool}, a run whose {@link PoolKey} has a warm container ready runs its process in it instead:

@@ -27,17 +27,17 @@ class SandboxConfiguration {
         return new SandboxPolicy(properties.sandbox().user(), properties.sandbox().tmpfsSize().toBytes());
     }
 
-    /**
-     * Fails the worker's start when the engine is unreachable: a worker that cannot run containers takes no runs. The
-     * orphan sweep runs before the pool exists, so it removes only what a previous process left (warm containers
-     * included). Closing the launcher (after the runs that use it ended) drains its pool.
-     */
     /** The die and oom events of this worker's containers; closed after the launcher, which uses it. */
     @Bean(destroyMethod = "close")
     ContainerEvents containerEvents(DockerClient dockerClient, WorkerProperties properties) {
         return new ContainerEvents(dockerClient, properties.id());
     }
 
+    /**
+     * Fails the worker's start when the engine is unreachable: a worker that cannot run containers takes no runs. The
+     * orphan sweep runs before the pool exists, so it removes only what a previous process left (warm containers
+     * included). Closing the launcher (after the runs that use it ended) drains its pool.
+     */
     @Bean(destroyMethod = "close")
     ContainerLauncher containerLauncher(
             DockerClient dockerClient, WorkerProperties properties, Clock clock, ContainerEvents events) {

@@ -1,7 +1,9 @@
 package dev.coderun.worker.execution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -9,6 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** Runs on the test's own thread, which plays the run's thread. */
 class ClaimedRunTest {
+
+    private static final Duration BOUND = Duration.ofSeconds(5);
 
     private final ClaimedRun run = new ClaimedRun("r", 1, true, ended -> {});
 
@@ -58,40 +62,39 @@ class ClaimedRunTest {
     @Test
     void aRunClaimedBeforeItsAcceptanceWaitsForIt() throws Exception {
         ClaimedRun pending = new ClaimedRun("p", 1, false, ended -> {});
-        CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
-            try {
-                pending.enterContainerPhase();
-                pending.awaitAccepted();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+        Thread runThread = awaitingAcceptance(pending, interrupted);
 
-        Thread.sleep(100);
-        assertThat(waited).isNotDone();
+        await().atMost(BOUND).until(() -> runThread.getState() == Thread.State.WAITING);
+        assertThat(interrupted).isNotDone();
         pending.accepted();
 
-        waited.get(5, TimeUnit.SECONDS);
+        assertThat(interrupted.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isFalse();
     }
 
     @Test
     void aStopEndsTheWaitForAnAcceptance() throws Exception {
         ClaimedRun pending = new ClaimedRun("p", 1, false, ended -> {});
         CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
-            pending.enterContainerPhase();
+        Thread runThread = awaitingAcceptance(pending, interrupted);
+
+        await().atMost(BOUND).until(() -> runThread.getState() == Thread.State.WAITING);
+        assertThat(pending.stop(StopCause.NOT_TAKEN)).isTrue();
+
+        assertThat(interrupted.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** A run's thread in its container phase, waiting for the acceptance; {@code interrupted} says how that ended. */
+    private static Thread awaitingAcceptance(ClaimedRun run, CompletableFuture<Boolean> interrupted) {
+        return Thread.ofPlatform().start(() -> {
+            run.enterContainerPhase();
             try {
-                pending.awaitAccepted();
+                run.awaitAccepted();
                 interrupted.complete(false);
             } catch (InterruptedException e) {
                 interrupted.complete(true);
             }
         });
-
-        Thread.sleep(100);
-        assertThat(pending.stop(StopCause.NOT_TAKEN)).isTrue();
-
-        assertThat(interrupted.get(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
