@@ -29,12 +29,14 @@ import reactor.core.publisher.Mono;
 
 /**
  * Materializes run events and output chunks into the read model. A poll's events ({@link #applyAll}) cost two round
- * trips when none of them is a {@code RunAccepted}: one reads the status and attempt of their runs; then, with
- * {@link RunFold} asked about each event in order and each that applies folded into its run's {@link RowPatch}, one
- * statement writes every patch and appends all their transitions, each row's only while it still holds the status and
- * attempt that were read. A run whose row changed in between (another projector instance got to it during a
- * rebalance) is read and folded again. A single event ({@link #apply}) goes the same way alone. Statuses are bound
- * from {@link RunStatus}, never spelled in SQL.
+ * trips when the rows of their runs exist (the gateway wrote them PENDING when it accepted them): one reads the status
+ * and attempt of their runs; then, with {@link RunFold} asked about each event in order and each that applies folded
+ * into its run's {@link RowPatch}, one statement writes every patch and appends all their transitions, each row's only
+ * while it still holds the status and attempt that were read. A {@code RunAccepted} whose row exists costs nothing
+ * more; one whose row is missing (its gateway failed to write it) is inserted first, and the other events are then
+ * read again. A run whose row changed in between (another projector instance got to it during a rebalance) is read
+ * and folded again. A single event ({@link #apply}) goes the same way alone. Each statement answers in one row of
+ * arrays, not a row per run. Statuses are bound from {@link RunStatus}, never spelled in SQL.
  *
  * <p>There is no transaction around a poll: each statement stands alone, and applying is idempotent (an accepted run
  * already stored is kept; {@link RunFold} ignores an event already applied), so a poll that failed part-way is applied
@@ -73,31 +75,52 @@ class PostgresRunProjection {
     }
 
     /**
-     * Applies events in their order. Runs are accepted first (the rows a later event of the same run needs); the other
-     * events are folded against their runs' rows in memory, and what applies is written in one statement.
+     * Applies events in their order. Runs are accepted first (the rows a later event of the same run needs), inserted
+     * only when the read finds no row; the other events are folded against their runs' rows in memory, and what
+     * applies is written in one statement.
      */
     Mono<Void> applyAll(List<RunEvent> events, Map<String, String> traceIds) {
-        Map<Instant, List<RunSpec>> acceptedAt = new LinkedHashMap<>();
+        if (events.isEmpty()) {
+            return Mono.empty();
+        }
+        List<RunAccepted> accepted = new ArrayList<>();
         List<RunEvent> moves = new ArrayList<>();
         for (RunEvent event : events) {
-            if (event instanceof RunAccepted accepted) {
-                acceptedAt.computeIfAbsent(accepted.at(), at -> new ArrayList<>()).add(accepted.spec());
+            if (event instanceof RunAccepted one) {
+                accepted.add(one);
             } else {
                 moves.add(event);
             }
         }
-        Mono<Void> accept = Flux.fromIterable(acceptedAt.entrySet())
-                .concatMap(group -> runs.insertPendingAll(group.getValue(),
-                        group.getValue().stream().map(spec -> traceIds.get(spec.runId())).toList(), group.getKey()))
-                .then();
-        return accept.then(moves.isEmpty() ? Mono.empty() : move(moves, MOVE_TRIES));
+        return read(events).flatMap(current -> {
+            Map<Instant, List<RunSpec>> missingAt = new LinkedHashMap<>();
+            for (RunAccepted one : accepted) {
+                if (!current.containsKey(UUID.fromString(one.runId()))) {
+                    missingAt.computeIfAbsent(one.at(), at -> new ArrayList<>()).add(one.spec());
+                }
+            }
+            if (missingAt.isEmpty()) {
+                return moves.isEmpty() ? Mono.empty() : moveFrom(moves, current, MOVE_TRIES);
+            }
+            Mono<Void> insert = Flux.fromIterable(missingAt.entrySet())
+                    .concatMap(group -> runs.insertPendingAll(group.getValue(),
+                            group.getValue().stream().map(spec -> traceIds.get(spec.runId())).toList(),
+                            group.getKey()))
+                    .then();
+            return insert.then(moves.isEmpty() ? Mono.empty() : move(moves, MOVE_TRIES));
+        });
     }
 
     /**
      * Reads, folds and writes {@code events}; the events of runs whose rows changed after the read go round again.
      */
     private Mono<Void> move(List<RunEvent> events, int tries) {
-        return read(events).flatMap(current -> foldAndWrite(events, current)).flatMap(changedMeanwhile -> {
+        return read(events).flatMap(current -> moveFrom(events, current, tries));
+    }
+
+    /** Folds {@code events} against {@code current} (as read) and writes them; {@link #move} again what changed. */
+    private Mono<Void> moveFrom(List<RunEvent> events, Map<UUID, Current> current, int tries) {
+        return foldAndWrite(events, current).flatMap(changedMeanwhile -> {
             if (changedMeanwhile.isEmpty()) {
                 return Mono.empty();
             }
@@ -111,15 +134,26 @@ class PostgresRunProjection {
         });
     }
 
-    /** The status and attempt of the runs these events are of. */
+    /** The status and attempt of the runs these events are of (none for a run without a row). */
     private Mono<Map<UUID, Current>> read(List<RunEvent> events) {
         UUID[] ids = events.stream().map(event -> UUID.fromString(event.runId())).distinct().toArray(UUID[]::new);
-        return db.sql("select id, status, attempt from runs where id = any(:ids)")
+        return db.sql("select array_agg(id order by id) as ids, array_agg(status order by id) as statuses,"
+                        + " array_agg(attempt order by id) as attempts"
+                        + " from runs where id = any(:ids)")
                 .bind("ids", ids)
-                .map(row -> Map.entry(row.get("id", UUID.class), new Current(
-                        RunStatus.valueOf(row.get("status", String.class)), row.get("attempt", Integer.class))))
-                .all()
-                .collectMap(Map.Entry::getKey, Map.Entry::getValue, HashMap::new);
+                .map(row -> {
+                    Map<UUID, Current> current = new HashMap<>();
+                    UUID[] found = row.get("ids", UUID[].class);
+                    if (found != null) {
+                        String[] statuses = row.get("statuses", String[].class);
+                        Integer[] attempts = row.get("attempts", Integer[].class);
+                        for (int i = 0; i < found.length; i++) {
+                            current.put(found[i], new Current(RunStatus.valueOf(statuses[i]), attempts[i]));
+                        }
+                    }
+                    return current;
+                })
+                .one();
     }
 
     /**
@@ -313,7 +347,7 @@ class PostgresRunProjection {
                   order by t.n
                   on conflict do nothing
                 )
-                select id from moved
+                select array_agg(id) as ids from moved
                 """)
                 .bind("ids", ids)
                 .bind("read_statuses", readStatuses)
@@ -342,9 +376,11 @@ class PostgresRunProjection {
                 .bind("t_ats", tAts)
                 .bind("t_reasons", tReasons)
                 .bind("t_workers", tWorkers)
-                .map(row -> row.get("id", UUID.class))
-                .all()
-                .collect(HashSet::new, Set::add);
+                .map(row -> {
+                    UUID[] moved = row.get("ids", UUID[].class);
+                    return moved == null ? Set.<UUID>of() : Set.of(moved);
+                })
+                .one();
     }
 
     /** A run's status and attempt as read. */
