@@ -33,10 +33,10 @@ import reactor.core.publisher.Mono;
  * and attempt of their runs; then, with {@link RunFold} asked about each event in order and each that applies folded
  * into its run's {@link RowPatch}, one statement writes every patch and appends all their transitions, each row's only
  * while it still holds the status and attempt that were read. A {@code RunAccepted} whose row exists costs nothing
- * more; one whose row is missing (its gateway failed to write it) is inserted first, and the other events are then
- * read again. A run whose row changed in between (another projector instance got to it during a rebalance) is read
- * and folded again. A single event ({@link #apply}) goes the same way alone. Each statement answers in one row of
- * arrays, not a row per run. Statuses are bound from {@link RunStatus}, never spelled in SQL.
+ * more; one whose row is missing (its gateway has not written it yet, or failed to) is inserted first, and the other
+ * events are then read again. A run whose row changed in between (another projector instance got to it during a
+ * rebalance) is read and folded again. A single event ({@link #apply}) goes the same way alone. Each statement answers
+ * in one row of arrays, not a row per run. Statuses are bound from {@link RunStatus}, never spelled in SQL.
  *
  * <p>There is no transaction around a poll: each statement stands alone, and applying is idempotent (an accepted run
  * already stored is kept; {@link RunFold} ignores an event already applied), so a poll that failed part-way is applied
