@@ -46,6 +46,8 @@ class PostgresRunProjectionIT {
     private static final String HANDLE = "acme";
     private static final Instant T = Instant.parse("2026-11-26T10:00:00Z");
     private static TestDatabase database;
+    private static DatabaseClient db;
+    private static PostgresRunRepository repository;
     private static PostgresRunProjection projection;
 
     @BeforeAll
@@ -56,8 +58,9 @@ class PostgresRunProjectionIT {
                 .option(ConnectionFactoryOptions.USER, TestDatabase.USER)
                 .option(ConnectionFactoryOptions.PASSWORD, TestDatabase.PASSWORD)
                 .build());
-        DatabaseClient db = DatabaseClient.create(connections);
-        projection = new PostgresRunProjection(db, new PostgresRunRepository(db, JsonMapper.builder().build()));
+        db = DatabaseClient.create(connections);
+        repository = new PostgresRunRepository(db, JsonMapper.builder().build());
+        projection = new PostgresRunProjection(db, repository);
     }
 
     @Test
@@ -183,6 +186,28 @@ class PostgresRunProjectionIT {
 
         // Applied as the projector does, the row is read again first.
         projection.applyAll(List.of(end)).block();
+        assertThat(row(id)).containsEntry("status", "SUCCEEDED")
+                .containsEntry("finished_at", T.plusMillis(4).toString());
+        assertThat(row(id).get("transitions").toString())
+                .isEqualTo("[PENDING/0, QUEUED/1, STARTING/1@w, RUNNING/1@w, SUCCEEDED/1@w:exited]");
+    }
+
+    @Test
+    void aProjectorWhoseKnownStateOfARunIsStaleReadsTheRowAgainAndNeitherRepeatsNorLosesAMove() throws Exception {
+        // This projector knows the run QUEUED (it wrote that); another instance moved it to RUNNING during a
+        // rebalance. A redelivered start must not be appended again, and the end must still land.
+        PostgresRunProjection other = new PostgresRunProjection(db, repository);
+        String id = UUID.randomUUID().toString();
+        RunStarting starting = new RunStarting(HANDLE, id, 1, "w", T.plusMillis(2));
+        projection.applyAll(List.of(new RunAccepted(spec(id), T), new RunQueued(HANDLE, id, 1, 0, T.plusMillis(1))))
+                .block();
+        other.applyAll(List.of(starting, new RunStarted(HANDLE, id, 1, "w", T.plusMillis(3)))).block();
+
+        projection.applyAll(List.of(starting)).block();
+        assertThat(row(id)).containsEntry("status", "RUNNING");
+        projection.applyAll(List.of(new RunFinished(HANDLE, id, RunStatus.SUCCEEDED, 1, "w", 0, 4L, "exited", null,
+                new OutputSummary(1, 0, false, false, 1), T.plusMillis(4)))).block();
+
         assertThat(row(id)).containsEntry("status", "SUCCEEDED")
                 .containsEntry("finished_at", T.plusMillis(4).toString());
         assertThat(row(id).get("transitions").toString())
