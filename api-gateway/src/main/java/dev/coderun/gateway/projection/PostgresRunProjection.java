@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -30,8 +29,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Materializes run events and output chunks into the read model. A poll's events ({@link #applyAll}) cost two round
- * trips when the rows of their runs exist (the gateway wrote them PENDING when it accepted them), one when this
- * projector knows their status and attempt already (it read or wrote them last: {@link #known}): one reads the status
+ * trips when the rows of their runs exist (the gateway wrote them PENDING when it accepted them): one reads the status
  * and attempt of their runs; then, with {@link RunFold} asked about each event in order and each that applies folded
  * into its run's {@link RowPatch}, one statement writes every patch and appends all their transitions, each row's only
  * while it still holds the status and attempt that were read. A {@code RunAccepted} whose row exists costs nothing
@@ -55,23 +53,8 @@ class PostgresRunProjection {
     /** How many times a poll's moves are read and written before rows that keep changing fail it. */
     static final int MOVE_TRIES = 5;
 
-    /** Runs whose last read or written status and attempt are kept, the least recently used dropped first. */
-    static final int KNOWN_RUNS = 10_000;
-
     private final DatabaseClient db;
     private final PostgresRunRepository runs;
-    /**
-     * The status and attempt of recent runs as this projector last read or wrote them, so a poll of runs it knows
-     * skips the read. An entry may be stale (another instance moved the row during a rebalance): the write lands only
-     * on a row that still holds what the entry says, and a row that does not is read again ({@link #move}); every
-     * move is forward, so an event the entry ignores as already applied would be ignored by the newer row too.
-     */
-    private final Map<UUID, Current> known = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<UUID, Current> eldest) {
-            return size() > KNOWN_RUNS;
-        }
-    });
 
     PostgresRunProjection(DatabaseClient db, PostgresRunRepository runs) {
         this.db = db;
@@ -109,22 +92,7 @@ class PostgresRunProjection {
                 moves.add(event);
             }
         }
-        List<UUID> ids = events.stream().map(event -> UUID.fromString(event.runId())).distinct().toList();
-        Map<UUID, Current> current = new HashMap<>();
-        List<UUID> unknown = new ArrayList<>();
-        for (UUID id : ids) {
-            Current one = known.get(id);
-            if (one == null) {
-                unknown.add(id);
-            } else {
-                current.put(id, one);
-            }
-        }
-        Mono<Map<UUID, Current>> state = unknown.isEmpty() ? Mono.just(current) : read(unknown).map(found -> {
-            current.putAll(found);
-            return current;
-        });
-        return state.flatMap(ignored -> {
+        return read(events).flatMap(current -> {
             Map<Instant, List<RunSpec>> missingAt = new LinkedHashMap<>();
             for (RunAccepted one : accepted) {
                 if (!current.containsKey(UUID.fromString(one.runId()))) {
@@ -140,15 +108,14 @@ class PostgresRunProjection {
                             group.getKey()))
                     .then();
             return insert.then(moves.isEmpty() ? Mono.empty() : move(moves, MOVE_TRIES));
-        }).doOnError(e -> ids.forEach(known::remove));
+        });
     }
 
     /**
      * Reads, folds and writes {@code events}; the events of runs whose rows changed after the read go round again.
      */
     private Mono<Void> move(List<RunEvent> events, int tries) {
-        return read(events.stream().map(event -> UUID.fromString(event.runId())).distinct().toList())
-                .flatMap(current -> moveFrom(events, current, tries));
+        return read(events).flatMap(current -> moveFrom(events, current, tries));
     }
 
     /** Folds {@code events} against {@code current} (as read) and writes them; {@link #move} again what changed. */
@@ -167,9 +134,9 @@ class PostgresRunProjection {
         });
     }
 
-    /** The status and attempt of these runs (none for a run without a row), kept as known. */
-    private Mono<Map<UUID, Current>> read(List<UUID> runIds) {
-        UUID[] ids = runIds.toArray(UUID[]::new);
+    /** The status and attempt of the runs these events are of (none for a run without a row). */
+    private Mono<Map<UUID, Current>> read(List<RunEvent> events) {
+        UUID[] ids = events.stream().map(event -> UUID.fromString(event.runId())).distinct().toArray(UUID[]::new);
         return db.sql("select array_agg(id order by id) as ids, array_agg(status order by id) as statuses,"
                         + " array_agg(attempt order by id) as attempts"
                         + " from runs where id = any(:ids)")
@@ -184,7 +151,6 @@ class PostgresRunProjection {
                             current.put(found[i], new Current(RunStatus.valueOf(statuses[i]), attempts[i]));
                         }
                     }
-                    known.putAll(current);
                     return current;
                 })
                 .one();
@@ -219,8 +185,6 @@ class PostgresRunProjection {
         return write(patches.values(), read, applied).map(written -> {
             Set<UUID> changed = new HashSet<>(patches.keySet());
             changed.removeAll(written);
-            written.forEach(id -> known.put(id, current.get(id)));
-            changed.forEach(known::remove);
             return changed;
         });
     }

@@ -193,9 +193,9 @@ class PostgresRunProjectionIT {
     }
 
     @Test
-    void aProjectorWhoseKnownStateOfARunIsStaleReadsTheRowAgainAndNeitherRepeatsNorLosesAMove() throws Exception {
-        // This projector knows the run QUEUED (it wrote that); another instance moved it to RUNNING during a
-        // rebalance. A redelivered start must not be appended again, and the end must still land.
+    void aMoveRedeliveredAfterAnotherProjectorAdvancedTheRunIsNotRepeatedAndTheNextStillLands() throws Exception {
+        // This projector wrote the run QUEUED; another instance (a rebalance) moved it to RUNNING since. The start
+        // redelivered to this one must not be appended again, and the end must still land.
         PostgresRunProjection other = new PostgresRunProjection(db, repository);
         String id = UUID.randomUUID().toString();
         RunStarting starting = new RunStarting(HANDLE, id, 1, "w", T.plusMillis(2));
