@@ -274,26 +274,28 @@ class DispatchConsumer implements SmartLifecycle {
             log.warn("committing acknowledgements failed; running the taken runs anyway", e);
             results = Map.of();
         }
-        int claimedRuns = 0;
+        boolean allClaimed = true;
         for (int i = 0; i < taken.size(); i++) {
             Taken run = taken.get(i);
-            Optional<KafkaException> refused = claimed[i] ? refusal(results, run.record()) : Optional.empty();
             if (!claimed[i]) {
+                allClaimed = false;
                 held.get(i).stop(StopCause.NOT_TAKEN);
                 run.span().tag("outcome", "unclaimed");
-            } else if (refused.isPresent()) {
-                log.warn("the broker refused taking run {} ({}); it delivers it again", run.dispatch().runId(),
-                        refused.get().getClass().getSimpleName());
-                held.get(i).stop(StopCause.NOT_TAKEN);
-                run.span().tag("outcome", "refused");
             } else {
-                held.get(i).accepted();
+                Optional<KafkaException> refused = refusal(results, run.record());
+                if (refused.isPresent()) {
+                    log.warn("the broker refused taking run {} ({}); it delivers it again", run.dispatch().runId(),
+                            refused.get().getClass().getSimpleName());
+                    held.get(i).stop(StopCause.NOT_TAKEN);
+                    run.span().tag("outcome", "refused");
+                } else {
+                    held.get(i).accepted();
+                }
             }
-            claimedRuns += claimed[i] ? 1 : 0;
             // The dispatch span covers the intake (poll, acknowledgement, commit, claim); the execution is its child.
             run.span().end();
         }
-        return claimedRuns == taken.size();
+        return allClaimed;
     }
 
     /** Publishes the {@code RunStarting} of every taken run; answers the sends, in order. */

@@ -86,8 +86,8 @@ public final class ContainerEvents implements AutoCloseable {
 
     /**
      * Whether the stream is open: then every end of a container of this worker up to a moment ago has been told, and
-     * {@link #died} can be trusted (once reopened after a break, as soon as the engine has replayed the second before
-     * it, which it sends first).
+     * {@link #died} is trusted. After a reopening this turns true when the engine answers the subscription, a moment
+     * before the replay of the second before the break arrives, so an end in that gap is told that moment late.
      */
     public boolean live() {
         return live;

@@ -62,10 +62,8 @@ class ClaimedRunTest {
     @Test
     void aRunClaimedBeforeItsAcceptanceWaitsForIt() throws Exception {
         ClaimedRun pending = new ClaimedRun("p", 1, false, ended -> {});
-        CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
-        Thread runThread = awaitingAcceptance(pending, interrupted);
+        CompletableFuture<Boolean> interrupted = awaitingAcceptance(pending);
 
-        await().atMost(BOUND).until(() -> runThread.getState() == Thread.State.WAITING);
         assertThat(interrupted).isNotDone();
         pending.accepted();
 
@@ -75,18 +73,20 @@ class ClaimedRunTest {
     @Test
     void aStopEndsTheWaitForAnAcceptance() throws Exception {
         ClaimedRun pending = new ClaimedRun("p", 1, false, ended -> {});
-        CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
-        Thread runThread = awaitingAcceptance(pending, interrupted);
+        CompletableFuture<Boolean> interrupted = awaitingAcceptance(pending);
 
-        await().atMost(BOUND).until(() -> runThread.getState() == Thread.State.WAITING);
         assertThat(pending.stop(StopCause.NOT_TAKEN)).isTrue();
 
         assertThat(interrupted.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
     }
 
-    /** A run's thread in its container phase, waiting for the acceptance; {@code interrupted} says how that ended. */
-    private static Thread awaitingAcceptance(ClaimedRun run, CompletableFuture<Boolean> interrupted) {
-        return Thread.ofPlatform().start(() -> {
+    /**
+     * Starts a run's thread in its container phase and answers once it waits for the acceptance; the answer completes
+     * with whether that wait ended interrupted.
+     */
+    private static CompletableFuture<Boolean> awaitingAcceptance(ClaimedRun run) {
+        CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+        Thread runThread = Thread.ofPlatform().start(() -> {
             run.enterContainerPhase();
             try {
                 run.awaitAccepted();
@@ -95,6 +95,8 @@ class ClaimedRunTest {
                 interrupted.complete(true);
             }
         });
+        await().atMost(BOUND).until(() -> runThread.getState() == Thread.State.WAITING);
+        return interrupted;
     }
 
     @Test
