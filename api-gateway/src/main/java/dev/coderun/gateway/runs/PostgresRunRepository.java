@@ -15,8 +15,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.r2dbc.connection.R2dbcTransactionManager;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.type.TypeReference;
@@ -36,12 +38,24 @@ public class PostgresRunRepository {
             error_code, error_message, created_at, queued_at, started_at, finished_at, updated_at, secret_env_names,
             trace_id""";
 
+    /**
+     * The parts {@link #insertPendingAllIf} splits a large group of runs into: one statement of 1000 runs took about
+     * 50 ms of the 75 ms a batch of 1000 takes to be accepted on an idle two-core machine, and PostgreSQL runs each
+     * statement on one core.
+     */
+    static final int PARALLEL_INSERTS = 2;
+
+    /** The fewest runs {@link #insertPendingAllIf} splits. */
+    static final int PARALLEL_INSERT_MIN_RUNS = 200;
+
     private final DatabaseClient db;
     private final JsonMapper json;
+    private final TransactionalOperator transactions;
 
     public PostgresRunRepository(DatabaseClient db, JsonMapper json) {
         this.db = db;
         this.json = json;
+        this.transactions = TransactionalOperator.create(new R2dbcTransactionManager(db.getConnectionFactory()));
     }
 
     /** Inserts the run as PENDING with its first transition; a second call for the same run changes nothing. */
@@ -85,6 +99,35 @@ public class PostgresRunRepository {
      */
     public Mono<Void> insertPendingAll(List<RunSpec> specs, Instant at) {
         return insertPendingAll(specs, java.util.Collections.nCopies(specs.size(), null), at);
+    }
+
+    /**
+     * {@link #insertPendingAll(List, List, Instant)} in transactions that end only when {@code keep} answers: committed
+     * on true; rolled back on false, on an error or when {@code keep} completes empty, so no reader sees the rows
+     * before. The statements run while {@code keep} is still being decided; from {@link #PARALLEL_INSERT_MIN_RUNS} runs
+     * on, the runs are split in {@link #PARALLEL_INSERTS} parts written at once on as many connections, each part a
+     * transaction of its own. Answers {@code keep}'s answer, or the first error (then a part may have committed).
+     */
+    public Mono<Boolean> insertPendingAllIf(List<RunSpec> specs, List<String> traceIds, Instant at, Mono<Boolean> keep) {
+        Mono<Boolean> decision = keep.defaultIfEmpty(false).cache();
+        int parts = specs.size() >= PARALLEL_INSERT_MIN_RUNS ? PARALLEL_INSERTS : 1;
+        int size = (specs.size() + parts - 1) / parts;
+        return Flux.range(0, parts)
+                .flatMap(part -> {
+                    int from = part * size;
+                    int to = Math.min(specs.size(), from + size);
+                    return transactions.execute(tx -> insertPendingAll(
+                                    specs.subList(from, to), traceIds.subList(from, to), at)
+                                    .then(decision)
+                                    .doOnNext(kept -> {
+                                        if (!kept) {
+                                            tx.setRollbackOnly();
+                                        }
+                                    }))
+                            // last(), not next(): next() cancels the transaction on its one value, which rolls it back.
+                            .last();
+                }, parts)
+                .then(decision);
     }
 
     /** {@link #insertPendingAll(List, Instant)}, run {@code i} with trace id {@code traceIds.get(i)} (nullable). */
