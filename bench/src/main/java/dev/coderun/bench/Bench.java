@@ -31,10 +31,14 @@ import tools.jackson.databind.json.JsonMapper;
  * JIT compilation shows there rather than in the measured phases), sequential {@code echo hi} (latency), concurrent
  * runs (throughput, latency percentiles, and CPU per run of the machine and of each service), accepting single and
  * batch submissions while the worker runs what they accept, the projector's rate into PostgreSQL while it catches up
- * with them, and accepting again with every worker drained (no container starts while submissions are timed). Runs
- * left queued by the accept phases are cancelled.
+ * with them, and accepting again with every worker drained (no container starts while submissions are timed). Each
+ * accept phase starts once the machine is quiet ({@link #settle()}). Runs left queued by the accept phases are
+ * cancelled.
  */
 public final class Bench {
+
+    /** The machine's busy cores under which {@link #settle()} calls it quiet: the idle stack uses about 0.13. */
+    static final double QUIET_CORES = 0.35;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration RUN_BOUND = Duration.ofMinutes(2);
@@ -299,14 +303,36 @@ public final class Bench {
         }
     }
 
+    /**
+     * Waits until the machine is quiet, under {@link #QUIET_CORES} busy over half a second, or 30 s passed; answers the
+     * seconds waited. An accept phase starts after it, so it is not timed against what the stack still does for the
+     * phase before: projecting and scheduling the runs just accepted, cancelling those left queued.
+     */
+    private static double settle() throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofSeconds(30).toNanos();
+        CpuTicks last = CpuTicks.now(Map.of());
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            CpuTicks now = CpuTicks.now(Map.of());
+            double cores = (now.machine() - last.machine()) * CpuTicks.MS_PER_TICK / 500.0;
+            last = now;
+            if (cores < QUIET_CORES) {
+                break;
+            }
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
     /** Single submits then batches, each phase timed and its row added, labelled with {@code condition}. */
     private AcceptRound acceptRound(String condition) throws Exception {
-        log("accepting%s: %d single submissions from %d clients", condition, o.acceptRequests(), o.acceptClients());
+        log("accepting%s: %d single submissions from %d clients (after %.1f s for the stack to settle)", condition,
+                o.acceptRequests(), o.acceptClients(), settle());
         Accept single = acceptSingle();
         row("accepted single submits, " + o.acceptClients() + " clients" + condition,
                 String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", single.perSecond(), single.latency().p50(),
                         single.latency().p99()), "-", "");
-        log("accepting%s: %d batches of 1000", condition, o.batches());
+        log("accepting%s: %d batches of 1000 (after %.1f s for the stack to settle)", condition, o.batches(), settle());
         Accept batch = acceptBatches();
         row("accepted runs in batches of 1000" + condition, batch == null ? "n/a (no batch route)"
                 : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batch.perSecond(),

@@ -39,9 +39,9 @@ public class PostgresRunRepository {
             trace_id""";
 
     /**
-     * The parts {@link #insertPendingAllIf} splits a large group of runs into: one statement of 1000 runs took about
-     * 50 ms of the 75 ms a batch of 1000 takes to be accepted on an idle two-core machine, and PostgreSQL runs each
-     * statement on one core.
+     * The parts {@link #insertPendingAllIf} splits a large group of runs into. PostgreSQL runs a statement on one core,
+     * and the rows of 1000 runs were the longest step of accepting a batch of them: from its commands' send to its rows'
+     * commit, a median of 80 ms in one statement and 57 ms in two (24 batches each, two cores, README: Performance).
      */
     static final int PARALLEL_INSERTS = 2;
 
