@@ -304,13 +304,13 @@ public final class Bench {
     }
 
     /**
-     * Waits until the machine is quiet, under {@link #QUIET_CORES} busy over half a second, or 30 s passed; answers the
+     * Waits until the machine is quiet, under {@link #QUIET_CORES} busy over half a second, or 10 s passed; answers the
      * seconds waited. An accept phase starts after it, so it is not timed against what the stack still does for the
      * phase before: projecting and scheduling the runs just accepted, cancelling those left queued.
      */
     private static double settle() throws InterruptedException {
         long start = System.nanoTime();
-        long deadline = start + Duration.ofSeconds(30).toNanos();
+        long deadline = start + Duration.ofSeconds(10).toNanos();
         CpuTicks last = CpuTicks.now(Map.of());
         while (System.nanoTime() < deadline) {
             Thread.sleep(500);

@@ -41,9 +41,9 @@ import reactor.core.publisher.Sinks;
  * The submit path, in one pass: check each request's shape, resolve the runtimes they name (once per runtime),
  * build the {@link RunSpec}s, claim idempotency keys, reserve the new runs' daily writes ({@link DailyWriteQuota}:
  * those past the quota are refused {@code quota_exceeded}, in order, and a run whose publish fails gives its write
- * back; replays count nothing), publish the {@link SubmitRun}s and, meanwhile, write the PENDING rows in a transaction
- * that commits once all of them are durable in Kafka ({@link #publish}). Every route that creates a run goes through here; a single submit is a batch of
- * one, grouped with the single submits to its handle that arrive while earlier ones are being accepted
+ * back; replays count nothing), publish the {@link SubmitRun}s and write the PENDING rows, which no reader sees before
+ * the run is durable in Kafka ({@link #publish}). Every route that creates a run goes through here; a single submit is
+ * a batch of one, grouped with the single submits to its handle that arrive while earlier ones are being accepted
  * ({@link GroupCommit}, {@link SubmitProperties}), so under load one round of statements serves many.
  *
  * <p>Idempotency: a key names the first request accepted with it for {@link IdempotencyProperties#retention()}. A
