@@ -1,10 +1,13 @@
 package dev.coderun.gateway;
 
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
+import org.springframework.r2dbc.core.DatabaseClient;
 
 /**
  * For *IT tests: a fresh database on the local PostgreSQL server ({@code 127.0.0.1:5432}, user and password from
@@ -40,6 +43,14 @@ public final class TestDatabase {
 
     public String r2dbcUrl() {
         return "r2dbc:postgresql://127.0.0.1:5432/" + name;
+    }
+
+    /** An R2DBC client of this database, a connection per use (no pool). */
+    public DatabaseClient r2dbc() {
+        return DatabaseClient.create(ConnectionFactories.get(ConnectionFactoryOptions.parse(r2dbcUrl()).mutate()
+                .option(ConnectionFactoryOptions.USER, USER)
+                .option(ConnectionFactoryOptions.PASSWORD, PASSWORD)
+                .build()));
     }
 
     public Connection connect() throws SQLException {

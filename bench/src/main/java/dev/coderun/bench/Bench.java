@@ -32,8 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  * runs (throughput, latency percentiles, and CPU per run of the machine and of each service), accepting single and
  * batch submissions while the worker runs what they accept, the projector's rate into PostgreSQL while it catches up
  * with them, and accepting again with every worker drained (no container starts while submissions are timed). Each
- * accept phase starts once the machine is quiet ({@link #settle()}). Runs left queued by the accept phases are
- * cancelled.
+ * accept phase starts once the machine is quiet, or 10 s later ({@link #settle()}). Runs left queued by the accept
+ * phases are cancelled.
  */
 public final class Bench {
 
@@ -304,11 +304,12 @@ public final class Bench {
     }
 
     /**
-     * Waits until the machine is quiet, under {@link #QUIET_CORES} busy over half a second, or 10 s passed; answers the
-     * seconds waited. An accept phase starts after it, so it is not timed against what the stack still does for the
-     * phase before: projecting and scheduling the runs just accepted, cancelling those left queued.
+     * Waits until the machine is quiet, under {@link #QUIET_CORES} busy over half a second, or 10 s passed; answers
+     * which, for the log. An accept phase starts after it, so it is not timed against what the stack still does for the
+     * phase before: projecting and scheduling the runs just accepted, cancelling those left queued. With the worker
+     * running what was just accepted the machine does not get quiet, and the phase starts after the 10 s.
      */
-    private static double settle() throws InterruptedException {
+    private static String settle() throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + Duration.ofSeconds(10).toNanos();
         CpuTicks last = CpuTicks.now(Map.of());
@@ -318,21 +319,21 @@ public final class Bench {
             double cores = (now.machine() - last.machine()) * CpuTicks.MS_PER_TICK / 500.0;
             last = now;
             if (cores < QUIET_CORES) {
-                break;
+                return String.format("the machine quiet after %.1f s", (System.nanoTime() - start) / 1e9);
             }
         }
-        return (System.nanoTime() - start) / 1e9;
+        return "the machine still busy after 10 s";
     }
 
     /** Single submits then batches, each phase timed and its row added, labelled with {@code condition}. */
     private AcceptRound acceptRound(String condition) throws Exception {
-        log("accepting%s: %d single submissions from %d clients (after %.1f s for the stack to settle)", condition,
-                o.acceptRequests(), o.acceptClients(), settle());
+        log("accepting%s: %d single submissions from %d clients (%s)", condition, o.acceptRequests(),
+                o.acceptClients(), settle());
         Accept single = acceptSingle();
         row("accepted single submits, " + o.acceptClients() + " clients" + condition,
                 String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", single.perSecond(), single.latency().p50(),
                         single.latency().p99()), "-", "");
-        log("accepting%s: %d batches of 1000 (after %.1f s for the stack to settle)", condition, o.batches(), settle());
+        log("accepting%s: %d batches of 1000 (%s)", condition, o.batches(), settle());
         Accept batch = acceptBatches();
         row("accepted runs in batches of 1000" + condition, batch == null ? "n/a (no batch route)"
                 : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batch.perSecond(),

@@ -15,9 +15,6 @@ import dev.coderun.events.RunStarting;
 import dev.coderun.events.RunStatus;
 import dev.coderun.gateway.TestDatabase;
 import dev.coderun.gateway.runs.PostgresRunRepository;
-import io.r2dbc.spi.ConnectionFactories;
-import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -53,12 +50,7 @@ class PostgresRunProjectionIT {
     @BeforeAll
     static void database() {
         database = TestDatabase.create("coderun_projection_it");
-        ConnectionFactory connections = ConnectionFactories.get(ConnectionFactoryOptions.parse(database.r2dbcUrl())
-                .mutate()
-                .option(ConnectionFactoryOptions.USER, TestDatabase.USER)
-                .option(ConnectionFactoryOptions.PASSWORD, TestDatabase.PASSWORD)
-                .build());
-        db = DatabaseClient.create(connections);
+        db = database.r2dbc();
         repository = new PostgresRunRepository(db, JsonMapper.builder().build());
         projection = new PostgresRunProjection(db, repository);
     }

@@ -7,8 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coderun.events.RunSpec;
 import dev.coderun.gateway.TestDatabase;
-import io.r2dbc.spi.ConnectionFactories;
-import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -21,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,12 +36,7 @@ class PendingRowsIT {
     @BeforeAll
     static void database() {
         database = TestDatabase.create("coderun_pending_rows_it");
-        runs = new PostgresRunRepository(DatabaseClient.create(ConnectionFactories.get(
-                        ConnectionFactoryOptions.parse(database.r2dbcUrl()).mutate()
-                                .option(ConnectionFactoryOptions.USER, TestDatabase.USER)
-                                .option(ConnectionFactoryOptions.PASSWORD, TestDatabase.PASSWORD)
-                                .build())),
-                JsonMapper.builder().build());
+        runs = new PostgresRunRepository(database.r2dbc(), JsonMapper.builder().build());
     }
 
     @Test
