@@ -85,7 +85,8 @@ public final class Bench {
         json.put("at", Instant.now().toString());
         json.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(), "label", o.label()));
         json.put("settings", Map.of("warmup", o.warmup(), "runs", o.runs(), "concurrency", o.concurrency(),
-                "sequential", o.sequential(), "image", o.image() + "@" + o.digest()));
+                "sequential", o.sequential(), "accept_clients", o.acceptClients(), "batch_clients", o.batchClients(),
+                "image", o.image() + "@" + o.digest()));
         JsonNode runtime = ensureRuntime(o.handle());
         List<String> docker = dockerCommand(runtime);
 
@@ -333,9 +334,10 @@ public final class Bench {
         row("accepted single submits, " + o.acceptClients() + " clients" + condition,
                 String.format("%.0f/s, p50 %.1f ms, p99 %.1f ms", single.perSecond(), single.latency().p50(),
                         single.latency().p99()), "-", "");
-        log("accepting%s: %d batches of 1000 (%s)", condition, o.batches(), settle());
+        String clients = o.batchClients() + (o.batchClients() == 1 ? " client" : " clients");
+        log("accepting%s: %d batches of 1000 from %s (%s)", condition, o.batches(), clients, settle());
         Accept batch = acceptBatches();
-        row("accepted runs in batches of 1000" + condition, batch == null ? "n/a (no batch route)"
+        row("accepted runs in batches of 1000, " + clients + condition, batch == null ? "n/a (no batch route)"
                 : String.format("%.0f runs/s, p50 %.0f ms, p99 %.0f ms per batch", batch.perSecond(),
                         batch.latency().p50(), batch.latency().p99()), "-", "");
         return new AcceptRound(single, batch);
@@ -389,28 +391,28 @@ public final class Bench {
         if (probe.statusCode() == 404 || probe.statusCode() == 405) {
             return null;
         }
-        List<Double> latencies = new ArrayList<>();
-        long accepted = 0;
-        int refused = 0;
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger accepted = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
         long start = System.nanoTime();
-        for (int b = 0; b < o.batches(); b++) {
-            long t0 = System.nanoTime();
-            HttpResponse<String> response = send(path, body);
-            latencies.add((System.nanoTime() - t0) / 1e6);
-            if (response.statusCode() != 200) {
-                refused += 1000;
-                continue;
-            }
-            for (JsonNode item : JSON.readTree(response.body()).path("data")) {
-                if (item.path("status").asInt() == 202) {
-                    accepted++;
-                } else {
-                    refused++;
+        parallel(o.batchClients(), () -> {
+            while (next.getAndIncrement() < o.batches()) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> response = send(path, body);
+                latencies.add((System.nanoTime() - t0) / 1e6);
+                if (response.statusCode() != 200) {
+                    refused.addAndGet(1000);
+                    continue;
+                }
+                for (JsonNode item : JSON.readTree(response.body()).path("data")) {
+                    (item.path("status").asInt() == 202 ? accepted : refused).incrementAndGet();
                 }
             }
-        }
+            return null;
+        });
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Accept(accepted, accepted / seconds, Stats.of(latencies), refused);
+        return new Accept(accepted.get(), accepted.get() / seconds, Stats.of(latencies), refused.get());
     }
 
     /**

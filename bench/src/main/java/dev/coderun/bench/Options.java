@@ -27,6 +27,7 @@ record Options(
         int acceptRequests,
         int acceptClients,
         int batches,
+        int batchClients,
         Path out,
         Map<String, Long> pids,
         String label) {
@@ -41,6 +42,7 @@ record Options(
               --accept-requests N   single submissions of each accept phase; 0 skips every accept phase (default 3200)
               --accept-clients N    clients submitting them (default 32)
               --batches N           batches of 1000 of each accept phase (default 10)
+              --batch-clients N     clients sending them, each one batch at a time (default 1)
               --handle NAME         the handle the runs go to (default bench)
               --accept-handle NAME  the handle the accept phases submit to (default bench-accept)
               --out FILE            where the JSON goes (default bench-results/latest.json)
@@ -48,7 +50,7 @@ record Options(
 
     private static final Set<String> NAMES = Set.of("gateway", "token", "handle", "accept-handle", "image", "digest",
             "kafka", "jdbc", "db-user", "db-password", "user", "warmup", "runs", "concurrency", "sequential",
-            "accept-requests", "accept-clients", "batches", "out", "pid", "label");
+            "accept-requests", "accept-clients", "batches", "batch-clients", "out", "pid", "label");
 
     /** Whether the arguments ask for the usage rather than a bench. */
     static boolean wantsHelp(String[] args) {
@@ -92,6 +94,7 @@ record Options(
                 count(values, "accept-requests", 3200, 0),
                 count(values, "accept-clients", 32, 1),
                 count(values, "batches", 10, 0),
+                count(values, "batch-clients", 1, 1),
                 Path.of(values.getOrDefault("out", "bench-results/latest.json")),
                 pids,
                 values.getOrDefault("label", ""));

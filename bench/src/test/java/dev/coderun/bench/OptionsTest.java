@@ -19,11 +19,13 @@ class OptionsTest {
 
     @Test
     void readsWhatTheUserSetsOverTheDefaults() {
-        Options options = Options.parse(with("--runs", "60", "--sequential", "0"));
+        Options options = Options.parse(with("--runs", "60", "--sequential", "0", "--batch-clients", "4"));
 
         assertThat(options.runs()).isEqualTo(60);
         assertThat(options.sequential()).isZero();
+        assertThat(options.batchClients()).isEqualTo(4);
         assertThat(options.warmup()).isEqualTo(200);
+        assertThat(Options.parse(with()).batchClients()).isEqualTo(1);
         assertThat(options.pids()).containsEntry("gateway", 42L);
     }
 
@@ -43,6 +45,8 @@ class OptionsTest {
                 .hasMessage("--concurrency wants a whole number of 1 or more, got 0");
         assertThatThrownBy(() -> Options.parse(with("--batches", "-1")))
                 .hasMessage("--batches wants a whole number of 0 or more, got -1");
+        assertThatThrownBy(() -> Options.parse(with("--batch-clients", "0")))
+                .hasMessage("--batch-clients wants a whole number of 1 or more, got 0");
     }
 
     @Test
