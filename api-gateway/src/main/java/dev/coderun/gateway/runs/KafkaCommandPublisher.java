@@ -9,6 +9,7 @@ import io.micrometer.tracing.Span;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -93,7 +94,8 @@ class KafkaCommandPublisher {
      * Sends every command without waiting for one before the next, then waits for all of them: the answer lists, in
      * order, {@code null} for a command durable in Kafka and the error the single {@link #publish} would have given for
      * one that is not. The same bounds hold as for one command: the sends start within {@link SendBounds#verdict()} or
-     * none is made, and once started only the producer's verdicts answer.
+     * none is made, and once started only the producer's verdicts answer. The sends themselves take at most
+     * {@code max.block.ms} in all; a command not sent by then is refused without being sent.
      */
     Mono<List<ApiException>> publishAll(List<? extends RunCommand> commands) {
         return publishAll(commands, java.util.Collections.nCopies(commands.size(), Span.NOOP));
@@ -126,16 +128,24 @@ class KafkaCommandPublisher {
                         return Mono.<Void>never();
                     }
                     List<CompletableFuture<?>> pending = new ArrayList<>(n);
+                    // Each send() may block for max.block.ms (no metadata, no buffer space): past that much in all,
+                    // the commands not sent yet are refused unsent, so a thousand blocked sends do not add up.
+                    long sendsEnd = System.nanoTime() + bounds.maxBlock().toNanos();
                     for (int i = 0; i < n; i++) {
                         if (records.get(i) == null) {
                             continue;
                         }
                         int index = i;
                         CompletableFuture<?> sent;
-                        try {
-                            sent = kafka.send(records.get(i));
-                        } catch (RuntimeException e) {
-                            sent = CompletableFuture.failedFuture(e);
+                        if (System.nanoTime() - sendsEnd > 0) {
+                            sent = CompletableFuture.failedFuture(new TimeoutException(
+                                    "the producer took more than max.block.ms to take the commands before this one"));
+                        } else {
+                            try {
+                                sent = kafka.send(records.get(i));
+                            } catch (RuntimeException e) {
+                                sent = CompletableFuture.failedFuture(e);
+                            }
                         }
                         pending.add(sent.handle((result, failure) -> {
                             outcomes.compareAndSet(index, null, failure == null ? DURABLE : failure);

@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import org.springframework.r2dbc.connection.R2dbcTransactionManager;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
@@ -48,9 +49,18 @@ public class PostgresRunRepository {
     /** The fewest runs {@link #insertPendingAllIf} splits. */
     static final int PARALLEL_INSERT_MIN_RUNS = 200;
 
+    /**
+     * The most connections {@link #insertPendingAllIf}'s transactions hold at once, of the pool's 10 (r2dbc-pool's
+     * default): two split batches. A transaction holds its connection until its decision, which is Kafka's answer and
+     * takes up to the producer's delivery bound (seconds) while Kafka is away; unbounded, five such batches would hold
+     * every connection and stall every other statement of the gateway.
+     */
+    static final int MAX_DECISION_CONNECTIONS = 4;
+
     private final DatabaseClient db;
     private final JsonMapper json;
     private final TransactionalOperator transactions;
+    private final Semaphore decisionConnections = new Semaphore(MAX_DECISION_CONNECTIONS);
 
     public PostgresRunRepository(DatabaseClient db, JsonMapper json) {
         this.db = db;
@@ -106,11 +116,24 @@ public class PostgresRunRepository {
      * on true; rolled back on false, on an error or when {@code keep} completes empty, so no reader sees the rows
      * before. The statements run while {@code keep} is still being decided; from {@link #PARALLEL_INSERT_MIN_RUNS} runs
      * on, the runs are split in {@link #PARALLEL_INSERTS} parts written at once on as many connections, each part a
-     * transaction of its own. Answers {@code keep}'s answer, or the first error (then a part may have committed).
+     * transaction of its own. Answers whether the rows were kept: {@code keep}'s answer, or the first error (then a
+     * part may have committed). Answers false at once, writing nothing, when the parts would take the transactions
+     * past {@link #MAX_DECISION_CONNECTIONS}; the caller writes the rows after its decision instead.
      */
     public Mono<Boolean> insertPendingAllIf(List<RunSpec> specs, List<String> traceIds, Instant at, Mono<Boolean> keep) {
-        Mono<Boolean> decision = keep.defaultIfEmpty(false).cache();
         int parts = specs.size() >= PARALLEL_INSERT_MIN_RUNS ? PARALLEL_INSERTS : 1;
+        return Mono.defer(() -> {
+            if (!decisionConnections.tryAcquire(parts)) {
+                return Mono.just(false);
+            }
+            return insertPendingAllIf(specs, traceIds, at, keep, parts)
+                    .doFinally(signal -> decisionConnections.release(parts));
+        });
+    }
+
+    private Mono<Boolean> insertPendingAllIf(
+            List<RunSpec> specs, List<String> traceIds, Instant at, Mono<Boolean> keep, int parts) {
+        Mono<Boolean> decision = keep.defaultIfEmpty(false).cache();
         int size = (specs.size() + parts - 1) / parts;
         return Flux.range(0, parts)
                 .flatMap(part -> {

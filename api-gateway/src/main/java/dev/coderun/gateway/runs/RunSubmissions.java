@@ -389,8 +389,9 @@ public class RunSubmissions {
      * {@link #OVERLAPPED_ROWS_MIN_RUNS} runs or more has its rows inserted while the commands travel, in transactions
      * that commit only once Kafka has every one of them ({@link PostgresRunRepository#insertPendingAllIf}; a gateway
      * that dies first leaves no row, and the projector writes it from the run's {@code RunAccepted}); when Kafka
-     * refused any, they roll back. A smaller group, or one whose transactions rolled back, has the rows of its durable
-     * runs written after Kafka's answer, in one statement.
+     * refused any, they roll back. A smaller group, one whose transactions rolled back, or one that found
+     * {@link PostgresRunRepository#MAX_DECISION_CONNECTIONS} connections already waiting so, has the rows of its
+     * durable runs written after Kafka's answer, in one statement.
      */
     private Mono<Void> publish(
             String handle, List<Item> items, List<Span> requests, Outcome[] outcomes, RunSpec[] specs,

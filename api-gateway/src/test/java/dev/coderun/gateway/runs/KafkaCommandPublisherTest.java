@@ -11,6 +11,7 @@ import dev.coderun.events.SubmitRun;
 import dev.coderun.events.Topics;
 import dev.coderun.gateway.api.ApiException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -49,6 +50,25 @@ class KafkaCommandPublisherTest {
 
         assertThat(error.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
         assertThat(error.code()).isEqualTo("upstream_unavailable");
+    }
+
+    @Test
+    void manyCommandsWhoseSendsBlockAreAllRefusedWithinOneSendsBoundNotOneBoundEach() {
+        // Each send() here blocks for max.block.ms (300 ms) waiting for metadata: 50 of them one after the other
+        // would take 15 s; the publisher stops sending after 300 ms in all and refuses the rest unsent.
+        List<SubmitRun> submits = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            submits.add(new SubmitRun(new RunSpec(RunIds.next(NOW.toEpochMilli()).toString(), "alice",
+                    aRuntimeSnapshot(), null, "true", List.of(), Map.of(), "", null, 30, 1_048_576, 1, Map.of(),
+                    "user:alice", NOW), NOW));
+        }
+
+        List<ApiException> answers = publisher.publishAll(submits).block(Duration.ofSeconds(5));
+
+        assertThat(answers).hasSize(50).allSatisfy(error -> {
+            assertThat(error.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+            assertThat(error.code()).isEqualTo("upstream_unavailable");
+        });
     }
 
     @Test

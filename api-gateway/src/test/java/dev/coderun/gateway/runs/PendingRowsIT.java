@@ -66,6 +66,34 @@ class PendingRowsIT {
     }
 
     @Test
+    void pastTheConnectionBoundAGroupIsNotWrittenWhileItWaitsAndItsCallerWritesItAfter() throws Exception {
+        Sinks.One<Boolean> keep = Sinks.one();
+        List<CompletableFuture<Boolean>> held = new ArrayList<>();
+        for (int g = 0; g < PostgresRunRepository.MAX_DECISION_CONNECTIONS / PostgresRunRepository.PARALLEL_INSERTS;
+                g++) {
+            List<RunSpec> specs = specs(handle(), PostgresRunRepository.PARALLEL_INSERT_MIN_RUNS);
+            held.add(runs.insertPendingAllIf(specs, traceIds(specs), T, keep.asMono()).toFuture());
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> waitingTransactions() == PostgresRunRepository.MAX_DECISION_CONNECTIONS);
+        String handle = handle();
+        List<RunSpec> more = specs(handle, 1);
+
+        assertThat(runs.insertPendingAllIf(more, traceIds(more), T, Mono.just(true)).block(Duration.ofSeconds(5)))
+                .as("no connection taken past the bound: answered at once, nothing written").isFalse();
+        assertThat(count("select count(*) from runs where handle = '" + handle + "'")).isZero();
+
+        keep.tryEmitValue(true);
+        for (CompletableFuture<Boolean> answer : held) {
+            assertThat(answer.get(20, TimeUnit.SECONDS)).isTrue();
+        }
+        // Once the held transactions end, a group is written while its decision is pending again.
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                runs.insertPendingAllIf(more, traceIds(more), T, Mono.just(true)).block(Duration.ofSeconds(5)));
+        assertThat(count("select count(*) from runs where handle = '" + handle + "'")).isEqualTo(1);
+    }
+
+    @Test
     void aFalseOrEmptyOrFailedDecisionLeavesNoRow() throws SQLException {
         String handle = handle();
         List<RunSpec> specs = specs(handle, 3);
