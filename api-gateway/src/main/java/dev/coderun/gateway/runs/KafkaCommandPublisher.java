@@ -95,7 +95,7 @@ class KafkaCommandPublisher {
      * order, {@code null} for a command durable in Kafka and the error the single {@link #publish} would have given for
      * one that is not. The same bounds hold as for one command: the sends start within {@link SendBounds#verdict()} or
      * none is made, and once started only the producer's verdicts answer. The sends themselves take at most
-     * {@code max.block.ms} in all; a command not sent by then is refused without being sent.
+     * {@link SendBounds#allSends()} in all; a command not sent by then is refused without being sent.
      */
     Mono<List<ApiException>> publishAll(List<? extends RunCommand> commands) {
         return publishAll(commands, java.util.Collections.nCopies(commands.size(), Span.NOOP));
@@ -130,7 +130,7 @@ class KafkaCommandPublisher {
                     List<CompletableFuture<?>> pending = new ArrayList<>(n);
                     // Each send() may block for max.block.ms (no metadata, no buffer space): past that much in all,
                     // the commands not sent yet are refused unsent, so a thousand blocked sends do not add up.
-                    long sendsEnd = System.nanoTime() + bounds.maxBlock().toNanos();
+                    long sendsEnd = System.nanoTime() + bounds.allSends().toNanos();
                     for (int i = 0; i < n; i++) {
                         if (records.get(i) == null) {
                             continue;
@@ -139,7 +139,7 @@ class KafkaCommandPublisher {
                         CompletableFuture<?> sent;
                         if (System.nanoTime() - sendsEnd > 0) {
                             sent = CompletableFuture.failedFuture(new TimeoutException(
-                                    "the producer took more than max.block.ms to take the commands before this one"));
+                                    "the producer took too long to take the commands before this one"));
                         } else {
                             try {
                                 sent = kafka.send(records.get(i));

@@ -28,6 +28,15 @@ record SendBounds(Duration maxBlock, Duration deliveryTimeout) {
         return maxBlock.plus(deliveryTimeout).plus(MARGIN);
     }
 
+    /**
+     * How long the sends of many commands may take in all before the rest are refused unsent: {@code max.block.ms},
+     * which one blocked send may take, but at least {@link #MARGIN}, so a producer that never blocks
+     * ({@code max.block.ms} 0) still sends them.
+     */
+    Duration allSends() {
+        return maxBlock.compareTo(MARGIN) < 0 ? MARGIN : maxBlock;
+    }
+
     /** From the moment {@code send()} returned (it blocked at most {@code max.block.ms}) to the verdict, at most. */
     Duration afterSendReturned() {
         return deliveryTimeout.plus(MARGIN);

@@ -55,7 +55,8 @@ class KafkaCommandPublisherTest {
     @Test
     void manyCommandsWhoseSendsBlockAreAllRefusedWithinOneSendsBoundNotOneBoundEach() {
         // Each send() here blocks for max.block.ms (300 ms) waiting for metadata: 50 of them one after the other
-        // would take 15 s; the publisher stops sending after 300 ms in all and refuses the rest unsent.
+        // would take 15 s; the publisher stops sending after SendBounds.allSends() (here its 1 s floor) and refuses
+        // the rest unsent.
         List<SubmitRun> submits = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             submits.add(new SubmitRun(new RunSpec(RunIds.next(NOW.toEpochMilli()).toString(), "alice",

@@ -74,16 +74,20 @@ class PendingRowsIT {
             List<RunSpec> specs = specs(handle(), PostgresRunRepository.PARALLEL_INSERT_MIN_RUNS);
             held.add(runs.insertPendingAllIf(specs, traceIds(specs), T, keep.asMono()).toFuture());
         }
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> waitingTransactions() == PostgresRunRepository.MAX_DECISION_CONNECTIONS);
         String handle = handle();
         List<RunSpec> more = specs(handle, 1);
+        try {
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> waitingTransactions() == PostgresRunRepository.MAX_DECISION_CONNECTIONS);
 
-        assertThat(runs.insertPendingAllIf(more, traceIds(more), T, Mono.just(true)).block(Duration.ofSeconds(5)))
-                .as("no connection taken past the bound: answered at once, nothing written").isFalse();
-        assertThat(count("select count(*) from runs where handle = '" + handle + "'")).isZero();
-
-        keep.tryEmitValue(true);
+            assertThat(runs.insertPendingAllIf(more, traceIds(more), T, Mono.just(true))
+                            .block(Duration.ofSeconds(5)))
+                    .as("no connection taken past the bound: answered at once, nothing written").isFalse();
+            assertThat(count("select count(*) from runs where handle = '" + handle + "'")).isZero();
+        } finally {
+            // Ends the held transactions even when an assertion failed, so the other tests get their connections.
+            keep.tryEmitValue(true);
+        }
         for (CompletableFuture<Boolean> answer : held) {
             assertThat(answer.get(20, TimeUnit.SECONDS)).isTrue();
         }

@@ -28,6 +28,15 @@ class SendBoundsTest {
     }
 
     @Test
+    void manySendsGetMaxBlockInAllButNeverLessThanTheMargin() {
+        assertThat(SendBounds.of(Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2000)).allSends())
+                .isEqualTo(Duration.ofSeconds(2));
+        // A producer that never blocks still sends a batch: its sends are not refused for taking any time at all.
+        assertThat(SendBounds.of(Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0)).allSends())
+                .isEqualTo(SendBounds.MARGIN);
+    }
+
+    @Test
     void whatTheConfigurationLeavesUnsetIsKafkasDefault() {
         SendBounds bounds = SendBounds.of(Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1500L));
 
