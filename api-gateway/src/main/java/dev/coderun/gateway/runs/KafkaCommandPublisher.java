@@ -128,7 +128,7 @@ class KafkaCommandPublisher {
                         return Mono.<Void>never();
                     }
                     List<CompletableFuture<?>> pending = new ArrayList<>(n);
-                    // Each send() may block for max.block.ms (no metadata, no buffer space): past that much in all,
+                    // Each send() may block for max.block.ms (no metadata, no buffer space): past allSends() in all,
                     // the commands not sent yet are refused unsent, so a thousand blocked sends do not add up.
                     long sendsEnd = System.nanoTime() + bounds.allSends().toNanos();
                     for (int i = 0; i < n; i++) {
