@@ -191,11 +191,13 @@ class WarmPoolIT {
     /** The waiting shell becomes the run's process ({@code exec}): the run gets exactly the runtime's pids limit. */
     @Test
     void theWarmPidsLimitIsTheColdOne() throws Exception {
-        // The shell and three sleeps are four processes; four sleeps are one too many.
-        RunBuilder fits = aBusyboxRun().runtime(busybox().pidsLimit(4).build())
-                .command("sleep 1 & sleep 1 & sleep 1 & wait; echo fits");
-        RunBuilder tooMany = aBusyboxRun().runtime(busybox().pidsLimit(4).build())
-                .command("sleep 1 & sleep 1 & sleep 1 & sleep 1 & wait; echo done");
+        // The shell and fifteen sleeps are sixteen processes; sixteen sleeps are one too many. A limit this size, not a
+        // smaller one: a cold container's runc init (a Go process, its threads counted) must fit in it before the shell
+        // starts, and under load a limit of 4 failed it about once in a hundred starts ("pthread_create failed").
+        RunBuilder fits = aBusyboxRun().runtime(busybox().pidsLimit(16).build())
+                .command(sleeps(15) + "wait; echo fits");
+        RunBuilder tooMany = aBusyboxRun().runtime(busybox().pidsLimit(16).build())
+                .command(sleeps(16) + "wait; echo done");
 
         for (RunBuilder run : List.of(fits, tooMany)) {
             Recorded coldRun = run(cold, run.runId(UUID.randomUUID().toString()).build());
@@ -205,6 +207,11 @@ class WarmPoolIT {
         }
         assertThat(run(cold, fits.build()).stdout()).isEqualTo("fits\n");
         assertThat(run(cold, tooMany.build()).stderr()).contains("can't fork");
+    }
+
+    /** {@code n} background sleeps started by the shell itself (no command substitution, which would fork too). */
+    private static String sleeps(int n) {
+        return "sleep 2 & ".repeat(n);
     }
 
     @Test
