@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.r2dbc.connection.R2dbcTransactionManager;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
@@ -49,23 +51,45 @@ public class PostgresRunRepository {
     /** The fewest runs {@link #insertPendingAllIf} splits. */
     static final int PARALLEL_INSERT_MIN_RUNS = 200;
 
-    /**
-     * The most connections {@link #insertPendingAllIf}'s transactions hold at once, of the pool's 10 (r2dbc-pool's
-     * default): two split batches. A transaction holds its connection until its decision, which is Kafka's answer and
-     * takes up to the producer's delivery bound (seconds) while Kafka is away; unbounded, five such batches would hold
-     * every connection and stall every other statement of the gateway.
-     */
-    static final int MAX_DECISION_CONNECTIONS = 4;
+    /** r2dbc-pool's default size, which the gateway keeps unless {@code spring.r2dbc.pool.max-size} says otherwise. */
+    static final int DEFAULT_POOL_SIZE = 10;
 
     private final DatabaseClient db;
     private final JsonMapper json;
     private final TransactionalOperator transactions;
-    private final Semaphore decisionConnections = new Semaphore(MAX_DECISION_CONNECTIONS);
+    private final int maxDecisionConnections;
+    private final Semaphore decisionConnections;
 
+    /** With r2dbc-pool's default size ({@link #DEFAULT_POOL_SIZE}). */
     public PostgresRunRepository(DatabaseClient db, JsonMapper json) {
+        this(db, json, DEFAULT_POOL_SIZE);
+    }
+
+    /** @param poolSize the connection pool's size, from which {@link #maxDecisionConnections(int)} is drawn */
+    @Autowired
+    public PostgresRunRepository(
+            DatabaseClient db, JsonMapper json, @Value("${spring.r2dbc.pool.max-size:10}") int poolSize) {
         this.db = db;
         this.json = json;
         this.transactions = TransactionalOperator.create(new R2dbcTransactionManager(db.getConnectionFactory()));
+        this.maxDecisionConnections = maxDecisionConnections(poolSize);
+        this.decisionConnections = new Semaphore(maxDecisionConnections);
+    }
+
+    /**
+     * The most connections {@link #insertPendingAllIf}'s transactions hold at once: two fifths of the pool, rounded down
+     * (4 of r2dbc-pool's default 10: two split batches). A transaction holds its connection until its decision, which is
+     * Kafka's answer and takes up to the producer's delivery bound (seconds) while Kafka is away; unbounded, five such
+     * batches would hold every connection and stall every other statement of the gateway. A pool too small to spare
+     * one split batch's two spares none, and every group writes its rows after the decision.
+     */
+    static int maxDecisionConnections(int poolSize) {
+        return Math.max(0, poolSize) * 2 / 5;
+    }
+
+    /** This repository's {@link #maxDecisionConnections(int)}. */
+    int maxDecisionConnections() {
+        return maxDecisionConnections;
     }
 
     /** Inserts the run as PENDING with its first transition; a second call for the same run changes nothing. */
@@ -118,7 +142,7 @@ public class PostgresRunRepository {
      * on, the runs are split in {@link #PARALLEL_INSERTS} parts written at once on as many connections, each part a
      * transaction of its own. Answers whether the rows were kept: {@code keep}'s answer, or the first error (then a
      * part may have committed). Answers false at once, writing nothing, when the parts would take the transactions
-     * past {@link #MAX_DECISION_CONNECTIONS}; the caller writes the rows after its decision instead.
+     * past {@link #maxDecisionConnections()}; the caller writes the rows after its decision instead.
      */
     public Mono<Boolean> insertPendingAllIf(List<RunSpec> specs, List<String> traceIds, Instant at, Mono<Boolean> keep) {
         int parts = specs.size() >= PARALLEL_INSERT_MIN_RUNS ? PARALLEL_INSERTS : 1;

@@ -390,7 +390,7 @@ public class RunSubmissions {
      * that commit only once Kafka has every one of them ({@link PostgresRunRepository#insertPendingAllIf}; a gateway
      * that dies first leaves no row, and the projector writes it from the run's {@code RunAccepted}); when Kafka
      * refused any, they roll back. A smaller group, one whose transactions rolled back, or one that found
-     * {@link PostgresRunRepository#MAX_DECISION_CONNECTIONS} connections already waiting so, has the rows of its
+     * {@link PostgresRunRepository#maxDecisionConnections()} connections already waiting so, has the rows of its
      * durable runs written after Kafka's answer, in one statement.
      */
     private Mono<Void> publish(

@@ -69,7 +69,7 @@ class PendingRowsIT {
     void pastTheConnectionBoundAGroupIsNotWrittenWhileItWaitsAndItsCallerWritesItAfter() throws Exception {
         Sinks.One<Boolean> keep = Sinks.one();
         List<CompletableFuture<Boolean>> held = new ArrayList<>();
-        for (int g = 0; g < PostgresRunRepository.MAX_DECISION_CONNECTIONS / PostgresRunRepository.PARALLEL_INSERTS;
+        for (int g = 0; g < runs.maxDecisionConnections() / PostgresRunRepository.PARALLEL_INSERTS;
                 g++) {
             List<RunSpec> specs = specs(handle(), PostgresRunRepository.PARALLEL_INSERT_MIN_RUNS);
             held.add(runs.insertPendingAllIf(specs, traceIds(specs), T, keep.asMono()).toFuture());
@@ -78,7 +78,7 @@ class PendingRowsIT {
         List<RunSpec> more = specs(handle, 1);
         try {
             await().atMost(Duration.ofSeconds(20))
-                    .until(() -> waitingTransactions() == PostgresRunRepository.MAX_DECISION_CONNECTIONS);
+                    .until(() -> waitingTransactions() == runs.maxDecisionConnections());
 
             assertThat(runs.insertPendingAllIf(more, traceIds(more), T, Mono.just(true))
                             .block(Duration.ofSeconds(5)))
