@@ -43,7 +43,7 @@ class FairDispatchIT {
         // Without per-handle turns the late run would start after all 24. With them it waits behind the 2 × 3 runs the
         // flooding handles had dispatched when it arrived, and the dispatch topic's partitions are not served in
         // strict order across each other, so a few more may overtake it: never half the flood.
-        assertThat(startedBefore).isLessThan(FLOOD);
+        assertThat(startedBefore).as("flood runs started before the late run").isLessThan(FLOOD);
     }
 
     private static Instant startedAt(JsonNode run) {

@@ -229,9 +229,14 @@ class DispatchConsumer implements SmartLifecycle {
         if (records.isEmpty()) {
             return true;
         }
-        List<Taken> taken = new ArrayList<>();
+        List<Polled> polled = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
-            Optional<DispatchRun> dispatch = read(record);
+            polled.add(new Polled(record, read(record)));
+        }
+        List<Taken> taken = new ArrayList<>();
+        for (Polled next : Intake.earliestDispatchFirst(polled, Polled::dispatch)) {
+            ConsumerRecord<String, byte[]> record = next.record();
+            Optional<DispatchRun> dispatch = next.dispatch();
             Optional<StopCause> stopped = dispatch.flatMap(this::stopOf);
             boolean alreadyRunning = dispatch.map(run -> holds(taken, run)).orElse(false);
             Intake intake =
@@ -416,6 +421,9 @@ class DispatchConsumer implements SmartLifecycle {
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, RECORDS_PER_POLL));
         return new KafkaShareConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
+
+    /** A polled record and its dispatch, empty when it could not be read as one. */
+    private record Polled(ConsumerRecord<String, byte[]> record, Optional<DispatchRun> dispatch) {}
 
     private record Taken(ConsumerRecord<String, byte[]> record, DispatchRun dispatch, Span span) {}
 }

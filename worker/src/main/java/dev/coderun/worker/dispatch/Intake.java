@@ -1,7 +1,12 @@
 package dev.coderun.worker.dispatch;
 
 import dev.coderun.events.DispatchRun;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 
 /** What the poll loop does with one record delivered from the dispatch topic, and how it acknowledges it. */
@@ -27,6 +32,19 @@ enum Intake {
 
     Intake(AcknowledgeType acknowledgement) {
         this.acknowledgement = acknowledgement;
+    }
+
+    /**
+     * A poll's records in the order they are decided: unreadable ones first (they take no slot), then dispatches by the
+     * time the scheduler dispatched them, ties in poll order. With fewer free slots than dispatches, the ones released
+     * are then the latest dispatched, whichever partition each came from: the broker hands out a poll's records
+     * partition by partition, and taken in that order a run dispatched to a quiet handle's partition could be released
+     * again and again behind newer dispatches of busier handles.
+     */
+    static <T> List<T> earliestDispatchFirst(List<T> polled, Function<T, Optional<DispatchRun>> dispatchOf) {
+        List<T> ordered = new ArrayList<>(polled);
+        ordered.sort(Comparator.comparing(item -> dispatchOf.apply(item).map(DispatchRun::at).orElse(Instant.MIN)));
+        return ordered;
     }
 
     /**

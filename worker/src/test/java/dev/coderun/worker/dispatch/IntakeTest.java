@@ -4,6 +4,9 @@ import static dev.coderun.worker.TestRuns.aRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coderun.events.DispatchRun;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.junit.jupiter.api.Test;
@@ -44,5 +47,32 @@ class IntakeTest {
         assertThat(Intake.decide(Optional.empty(), false, false, 1)).isEqualTo(Intake.UNREADABLE);
         assertThat(Intake.decide(Optional.empty(), false, false, 0)).isEqualTo(Intake.UNREADABLE);
         assertThat(Intake.UNREADABLE.acknowledgement).isEqualTo(AcknowledgeType.REJECT);
+    }
+
+    @Test
+    void aPollsDispatchesAreDecidedEarliestDispatchedFirstWhateverThePartitionOrder() {
+        Instant t = Instant.parse("2026-11-27T07:00:00Z");
+        // As a poll hands them out: partition by partition, so a newer dispatch of a busy handle comes first.
+        Map<String, Optional<DispatchRun>> polled = Map.of(
+                "busy-new", Optional.of(new DispatchRun(aRun().build(), 1, t.plusMillis(40))),
+                "quiet-old", Optional.of(new DispatchRun(aRun().build(), 1, t.plusMillis(10))),
+                "busy-old", Optional.of(new DispatchRun(aRun().build(), 1, t)),
+                "unreadable", Optional.empty());
+
+        assertThat(Intake.earliestDispatchFirst(List.of("busy-new", "quiet-old", "busy-old", "unreadable"), polled::get))
+                .containsExactly("unreadable", "busy-old", "quiet-old", "busy-new");
+    }
+
+    @Test
+    void dispatchesOfTheSameInstantKeepThePollsOrder() {
+        Instant t = Instant.parse("2026-11-27T07:00:00Z");
+        Map<String, Optional<DispatchRun>> polled = Map.of(
+                "first", Optional.of(new DispatchRun(aRun().build(), 1, t)),
+                "second", Optional.of(new DispatchRun(aRun().build(), 1, t)));
+
+        assertThat(Intake.earliestDispatchFirst(List.of("first", "second"), polled::get))
+                .containsExactly("first", "second");
+        assertThat(Intake.earliestDispatchFirst(List.of("second", "first"), polled::get))
+                .containsExactly("second", "first");
     }
 }
