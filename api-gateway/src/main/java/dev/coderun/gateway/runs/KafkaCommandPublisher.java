@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -33,6 +35,8 @@ import reactor.core.scheduler.Schedulers;
 class KafkaCommandPublisher {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaCommandPublisher.class);
+
+    private static final String UPSTREAM_TIMEOUT = "upstream_timeout";
 
     /** Marks a command the broker acknowledged. */
     private static final Object DURABLE = new Object();
@@ -95,7 +99,8 @@ class KafkaCommandPublisher {
      * order, {@code null} for a command durable in Kafka and the error the single {@link #publish} would have given for
      * one that is not. The same bounds hold as for one command: the sends start within {@link SendBounds#verdict()} or
      * none is made, and once started only the producer's verdicts answer. The sends themselves take at most
-     * {@link SendBounds#allSends()} in all; a command not sent by then is refused without being sent.
+     * {@link SendBounds#allSends()} in all; a command not sent by then is refused without being sent. A command the
+     * producer took into its buffer and then timed out on is not refused but {@link #unconfirmed}: it may yet land.
      */
     Mono<List<ApiException>> publishAll(List<? extends RunCommand> commands) {
         return publishAll(commands, java.util.Collections.nCopies(commands.size(), Span.NOOP));
@@ -122,12 +127,16 @@ class KafkaCommandPublisher {
                 records.add(record);
             }
         }
+        // 1 for a command whose send reached the producer's buffer.
+        AtomicIntegerArray enqueued = new AtomicIntegerArray(n);
         AtomicBoolean claimed = new AtomicBoolean();
         Mono<Void> send = Mono.defer(() -> {
                     if (!claimed.compareAndSet(false, true)) {
                         return Mono.<Void>never();
                     }
                     List<CompletableFuture<?>> pending = new ArrayList<>(n);
+                    // A send that failed before send() returned (no metadata within max.block.ms, a full buffer, a
+                    // closed producer) never reached the producer's buffer: that refusal is certain.
                     // Each send() may block for max.block.ms (no metadata, no buffer space): past allSends() in all,
                     // the commands not sent yet are refused unsent, so a thousand blocked sends do not add up.
                     long sendsEnd = System.nanoTime() + bounds.allSends().toNanos();
@@ -143,6 +152,7 @@ class KafkaCommandPublisher {
                         } else {
                             try {
                                 sent = kafka.send(records.get(i));
+                                enqueued.set(i, sent.isCompletedExceptionally() ? 0 : 1);
                             } catch (RuntimeException e) {
                                 sent = CompletableFuture.failedFuture(e);
                             }
@@ -170,28 +180,71 @@ class KafkaCommandPublisher {
             Throwable firstFailure = null;
             for (int i = 0; i < n; i++) {
                 Object outcome = outcomes.get(i);
-                if (outcome == DURABLE) {
-                    answer.add(null);
-                } else if (outcome instanceof ApiException refused) {
-                    answer.add(refused);
-                } else if (outcome instanceof Throwable failure && causedBy(failure, RecordTooLargeException.class)) {
-                    answer.add(tooLarge(commands.get(i)));
-                } else {
-                    // Failed, or no verdict within the bound (a producer overrunning its own timeouts).
+                ApiException verdict = verdict(commands.get(i), outcome, enqueued.get(i) == 1);
+                answer.add(verdict);
+                if (verdict != null && !"payload_too_large".equals(verdict.code())) {
                     failed++;
                     firstFailure = firstFailure != null ? firstFailure
                             : outcome instanceof Throwable failure ? rootCause(failure)
                             : new IllegalStateException("no verdict from the producer in time");
-                    answer.add(ApiException.upstreamUnavailable(
-                            "the command log is unavailable; this run was not accepted"));
                 }
             }
             if (failed > 0) {
-                log.warn("{} of {} commands not accepted by the command log: {}", failed, n, firstFailure.toString());
+                log.warn("{} of {} commands not confirmed by the command log: {}", failed, n, firstFailure.toString());
             }
             return answer;
         }));
     }
+
+    /**
+     * The answer on one command of {@link #publishAll}: null when it is durable; 413 when it is too large; 504
+     * {@link #unconfirmed} when the producer took it ({@code enqueued}) and then timed out on it or gave no verdict in
+     * time; 503 {@code upstream_unavailable} when it certainly is not in Kafka (never sent, or refused by the broker).
+     *
+     * @param outcome {@code DURABLE}, an {@link ApiException} decided before sending, the send's failure, or null for no
+     *     verdict within the bound (a producer overrunning its own timeouts)
+     */
+    static ApiException verdict(RunCommand command, Object outcome, boolean enqueued) {
+        if (outcome == DURABLE) {
+            return null;
+        }
+        if (outcome instanceof ApiException decided) {
+            return decided;
+        }
+        if (outcome instanceof Throwable failure && causedBy(failure, RecordTooLargeException.class)) {
+            return tooLarge(command);
+        }
+        if (enqueued && (outcome == null
+                || causedBy((Throwable) outcome, org.apache.kafka.common.errors.TimeoutException.class))) {
+            return unconfirmed(command);
+        }
+        return ApiException.upstreamUnavailable("the command log is unavailable; this run was not accepted");
+    }
+
+    /** What {@link #verdict} is given for a command the broker acknowledged. */
+    static Object durable() {
+        return DURABLE;
+    }
+
+    /**
+     * 504 {@code upstream_timeout} for a command the producer took but gave up on, its time ({@code delivery.timeout.ms})
+     * spent without the broker's answer. It may have reached the broker all the same: a frozen or overloaded broker
+     * still reads the requests in its socket once it goes on, and one that crashed may have written it first. So it is
+     * not refused: the answer names the run, whose record appears if the command lands.
+     */
+    static ApiException unconfirmed(RunCommand command) {
+        return ApiException.withExtra(HttpStatus.GATEWAY_TIMEOUT, UPSTREAM_TIMEOUT, "the command log did not confirm run "
+                + command.runId() + " in time; it may still have been accepted: look it up before submitting it again",
+                new UnconfirmedRun(command.runId()));
+    }
+
+    /** Whether {@code error} is {@link #unconfirmed}'s: the run may yet be accepted, so its claims stand. */
+    static boolean isUnconfirmed(ApiException error) {
+        return UPSTREAM_TIMEOUT.equals(error.code());
+    }
+
+    /** The run an {@link #unconfirmed} answer names ({@code error.run.id}). */
+    record UnconfirmedRun(String id) {}
 
     private static ApiException tooLarge(RunCommand command) {
         return ApiException.payloadTooLarge("the " + command.getClass().getSimpleName()

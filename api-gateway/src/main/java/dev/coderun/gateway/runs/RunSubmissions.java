@@ -385,7 +385,8 @@ public class RunSubmissions {
 
     /**
      * Publishes the runs at {@code indexes} and writes their PENDING rows; a run whose publish failed frees its key and
-     * gives its daily write back to {@code grant}. No reader sees a run before it is durable in Kafka. A group of
+     * gives its daily write back to {@code grant}, one whose publish is {@link KafkaCommandPublisher#unconfirmed} keeps
+     * both. No reader sees a run before it is durable in Kafka. A group of
      * {@link #OVERLAPPED_ROWS_MIN_RUNS} runs or more has its rows inserted while the commands travel, in transactions
      * that commit only once Kafka has every one of them ({@link PostgresRunRepository#insertPendingAllIf}; a gateway
      * that dies first leaves no row, and the projector writes it from the run's {@code RunAccepted}); when Kafka
@@ -417,12 +418,18 @@ public class RunSubmissions {
             List<RunSpec> accepted = new ArrayList<>();
             List<String> acceptedTraceIds = new ArrayList<>();
             List<PostgresIdempotencyKeys.Claim> released = new ArrayList<>();
+            int unconfirmed = 0;
             for (int j = 0; j < indexes.size(); j++) {
                 int i = indexes.get(j);
                 if (verdict.get(j) == null) {
                     accepted.add(specs[i]);
                     acceptedTraceIds.add(traceIds.get(j));
                     outcomes[i] = new Outcome.Accepted(RunRecord.pending(specs[i], now, traceIds.get(j)), false);
+                } else if (KafkaCommandPublisher.isUnconfirmed(verdict.get(j))) {
+                    // It may yet land: its key stays claimed (a retry replays the run once its row exists, and takes
+                    // the key over once the claim is stale without one) and its daily write stays spent.
+                    outcomes[i] = new Outcome.Refused(verdict.get(j));
+                    unconfirmed++;
                 } else {
                     outcomes[i] = new Outcome.Refused(verdict.get(j));
                     if (items.get(i).idempotencyKey() != null) {
@@ -437,7 +444,7 @@ public class RunSubmissions {
                         return Mono.empty();
                     });
             return Mono.when(
-                    rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size()));
+                    rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size() - unconfirmed));
         });
         // Lines logged about a group of one run carry its id; those about a larger group name how many runs.
         return indexes.size() == 1 ? published.contextWrite(RunIdLogging.about(specs[indexes.getFirst()].runId()))
