@@ -66,13 +66,14 @@ final class FleetRuns {
     }
 
     /**
-     * Submits {@code command}; empty when the gateway refused it with a 503 (it could not hand the run to Kafka),
-     * which is logged. Any other answer without a run id fails.
+     * Submits {@code command}; empty when the gateway refused it with a 503 (it could not hand the run to Kafka) or
+     * answered 504 (Kafka did not confirm it in time: it may or may not land, so nothing is expected of it), which is
+     * logged. Any other answer without a run id fails.
      */
     Optional<String> trySubmit(String handle, String command) throws Exception {
         HttpResponse<String> response = send("POST", "/v2/handles/" + handle + "/code-runs",
                 json.writeValueAsString(Map.of("runtime_key", "busybox", "command", command, "max_attempts", 3)));
-        if (response.statusCode() == 503) {
+        if (response.statusCode() == 503 || response.statusCode() == 504) {
             log.warn("submit of {} refused: {}", command, response.body());
             return Optional.empty();
         }
