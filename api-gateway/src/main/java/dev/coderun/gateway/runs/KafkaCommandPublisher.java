@@ -135,8 +135,6 @@ class KafkaCommandPublisher {
                         return Mono.<Void>never();
                     }
                     List<CompletableFuture<?>> pending = new ArrayList<>(n);
-                    // A send that failed before send() returned (no metadata within max.block.ms, a full buffer, a
-                    // closed producer) never reached the producer's buffer: that refusal is certain.
                     // Each send() may block for max.block.ms (no metadata, no buffer space): past allSends() in all,
                     // the commands not sent yet are refused unsent, so a thousand blocked sends do not add up.
                     long sendsEnd = System.nanoTime() + bounds.allSends().toNanos();
@@ -152,6 +150,8 @@ class KafkaCommandPublisher {
                         } else {
                             try {
                                 sent = kafka.send(records.get(i));
+                                // Failed before send() returned (no metadata within max.block.ms, a closed producer):
+                                // it never reached the producer's buffer, so that refusal is certain.
                                 enqueued.set(i, sent.isCompletedExceptionally() ? 0 : 1);
                             } catch (RuntimeException e) {
                                 sent = CompletableFuture.failedFuture(e);
@@ -201,8 +201,8 @@ class KafkaCommandPublisher {
      * {@link #unconfirmed} when the producer took it ({@code enqueued}) and then timed out on it or gave no verdict in
      * time; 503 {@code upstream_unavailable} when it certainly is not in Kafka (never sent, or refused by the broker).
      *
-     * @param outcome {@code DURABLE}, an {@link ApiException} decided before sending, the send's failure, or null for no
-     *     verdict within the bound (a producer overrunning its own timeouts)
+     * @param outcome {@code DURABLE}, an {@link ApiException} decided before sending, the send's failure, or null for
+     *     no verdict within the bound (a producer overrunning its own timeouts)
      */
     static ApiException verdict(RunCommand command, Object outcome, boolean enqueued) {
         if (outcome == DURABLE) {
@@ -227,14 +227,15 @@ class KafkaCommandPublisher {
     }
 
     /**
-     * 504 {@code upstream_timeout} for a command the producer took but gave up on, its time ({@code delivery.timeout.ms})
-     * spent without the broker's answer. It may have reached the broker all the same: a frozen or overloaded broker
+     * 504 {@code upstream_timeout} for a command the producer took but gave up on, its time
+     * ({@code delivery.timeout.ms}) spent without the broker's answer. It may have reached the broker all the same: a frozen or overloaded broker
      * still reads the requests in its socket once it goes on, and one that crashed may have written it first. So it is
      * not refused: the answer names the run, whose record appears if the command lands.
      */
     static ApiException unconfirmed(RunCommand command) {
-        return ApiException.withExtra(HttpStatus.GATEWAY_TIMEOUT, UPSTREAM_TIMEOUT, "the command log did not confirm run "
-                + command.runId() + " in time; it may still have been accepted: look it up before submitting it again",
+        return ApiException.withExtra(HttpStatus.GATEWAY_TIMEOUT, UPSTREAM_TIMEOUT,
+                "the command log did not confirm run " + command.runId()
+                        + " in time; it may still have been accepted: look it up before submitting it again",
                 new UnconfirmedRun(command.runId()));
     }
 

@@ -77,11 +77,11 @@ public class PostgresRunRepository {
     }
 
     /**
-     * The most connections {@link #insertPendingAllIf}'s transactions hold at once: two fifths of the pool, rounded down
-     * (4 of r2dbc-pool's default 10: two split batches). A transaction holds its connection until its decision, which is
-     * Kafka's answer and takes up to the producer's delivery bound (seconds) while Kafka is away; unbounded, five such
-     * batches would hold every connection and stall every other statement of the gateway. A pool too small to spare
-     * one split batch's two spares none, and every group writes its rows after the decision.
+     * The most connections {@link #insertPendingAllIf}'s transactions hold at once: two fifths of the pool, rounded
+     * down (4 of r2dbc-pool's default 10: two split batches). A transaction holds its connection until its decision,
+     * which is Kafka's answer and takes up to the producer's delivery bound (seconds) while Kafka is away; unbounded,
+     * five such batches would hold every connection and stall every other statement of the gateway. A pool too small
+     * to spare one split batch's two spares none, and every group writes its rows after the decision.
      */
     static int maxDecisionConnections(int poolSize) {
         return Math.max(0, poolSize) * 2 / 5;

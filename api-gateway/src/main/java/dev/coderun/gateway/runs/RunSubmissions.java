@@ -386,13 +386,12 @@ public class RunSubmissions {
     /**
      * Publishes the runs at {@code indexes} and writes their PENDING rows; a run whose publish failed frees its key and
      * gives its daily write back to {@code grant}, one whose publish is {@link KafkaCommandPublisher#unconfirmed} keeps
-     * both. No reader sees a run before it is durable in Kafka. A group of
-     * {@link #OVERLAPPED_ROWS_MIN_RUNS} runs or more has its rows inserted while the commands travel, in transactions
-     * that commit only once Kafka has every one of them ({@link PostgresRunRepository#insertPendingAllIf}; a gateway
-     * that dies first leaves no row, and the projector writes it from the run's {@code RunAccepted}); when Kafka
-     * refused any, they roll back. A smaller group, one whose transactions rolled back, or one that found
-     * {@link PostgresRunRepository#maxDecisionConnections()} connections already waiting so, has the rows of its
-     * durable runs written after Kafka's answer, in one statement.
+     * both. No reader sees a run before it is durable in Kafka. A group of {@link #OVERLAPPED_ROWS_MIN_RUNS} runs or
+     * more has its rows inserted while the commands travel, in transactions that commit only once Kafka has every one
+     * of them ({@link PostgresRunRepository#insertPendingAllIf}; a gateway that dies first leaves no row, and the
+     * projector writes it from the run's {@code RunAccepted}); when Kafka refused any, they roll back. A smaller group,
+     * one whose transactions rolled back, or one that found {@link PostgresRunRepository#maxDecisionConnections()}
+     * connections already waiting so, has the rows of its durable runs written after Kafka's answer, in one statement.
      */
     private Mono<Void> publish(
             String handle, List<Item> items, List<Span> requests, Outcome[] outcomes, RunSpec[] specs,
@@ -443,8 +442,8 @@ public class RunSubmissions {
                         rowsNotWritten(accepted.size(), e);
                         return Mono.empty();
                     });
-            return Mono.when(
-                    rows, keys.release(handle, released), quota.giveBack(grant, indexes.size() - accepted.size() - unconfirmed));
+            int refused = indexes.size() - accepted.size() - unconfirmed;
+            return Mono.when(rows, keys.release(handle, released), quota.giveBack(grant, refused));
         });
         // Lines logged about a group of one run carry its id; those about a larger group name how many runs.
         return indexes.size() == 1 ? published.contextWrite(RunIdLogging.about(specs[indexes.getFirst()].runId()))

@@ -25,7 +25,8 @@ class CommandVerdictTest {
 
     /** As the producer fails a batch it took, and as KafkaTemplate hands that failure on. */
     private static final Throwable EXPIRED = new KafkaProducerException(new ProducerRecord<>("t", "k", "v"),
-            "Failed to send", new TimeoutException("Expiring 184 record(s) for t-0: 4001 ms has passed since batch creation"));
+            "Failed to send",
+            new TimeoutException("Expiring 184 record(s) for t-0: 4001 ms has passed since batch creation"));
 
     @Test
     void aDurableCommandHasNoError() {

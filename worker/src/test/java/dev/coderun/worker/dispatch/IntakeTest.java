@@ -52,14 +52,16 @@ class IntakeTest {
     @Test
     void aPollsDispatchesAreDecidedEarliestDispatchedFirstWhateverThePartitionOrder() {
         Instant t = Instant.parse("2026-11-27T07:00:00Z");
-        // As a poll hands them out: partition by partition, so a newer dispatch of a busy handle comes first.
         Map<String, Optional<DispatchRun>> polled = Map.of(
                 "busy-new", Optional.of(new DispatchRun(aRun().build(), 1, t.plusMillis(40))),
                 "quiet-old", Optional.of(new DispatchRun(aRun().build(), 1, t.plusMillis(10))),
                 "busy-old", Optional.of(new DispatchRun(aRun().build(), 1, t)),
                 "unreadable", Optional.empty());
 
-        assertThat(Intake.earliestDispatchFirst(List.of("busy-new", "quiet-old", "busy-old", "unreadable"), polled::get))
+        // As a poll hands them out: partition by partition, so a newer dispatch of a busy handle comes first.
+        List<String> inPollOrder = List.of("busy-new", "quiet-old", "busy-old", "unreadable");
+
+        assertThat(Intake.earliestDispatchFirst(inPollOrder, polled::get))
                 .containsExactly("unreadable", "busy-old", "quiet-old", "busy-new");
     }
 
