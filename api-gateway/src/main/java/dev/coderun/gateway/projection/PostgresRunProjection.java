@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.OptimisticLockingFailureException;
@@ -30,7 +32,8 @@ import reactor.core.publisher.Mono;
 /**
  * Materializes run events and output chunks into the read model. A poll's events ({@link #applyAll}) cost two round
  * trips when the rows of their runs exist (the gateway wrote them PENDING when it accepted them): one reads the status
- * and attempt of their runs; then, with {@link RunFold} asked about each event in order and each that applies folded
+ * and attempt of their runs, except of those the projector already knows (what it last read or wrote of a run that has
+ * not ended, so a run's later polls cost one round trip); then, with {@link RunFold} asked about each event in order and each that applies folded
  * into its run's {@link RowPatch}, one statement writes every patch and appends all their transitions, each row's only
  * while it still holds the status and attempt that were read. A {@code RunAccepted} whose row exists costs nothing
  * more; one whose row is missing (its gateway has not written it yet, or failed to) is inserted first, and the other
@@ -53,8 +56,18 @@ class PostgresRunProjection {
     /** How many times a poll's moves are read and written before rows that keep changing fail it. */
     static final int MOVE_TRIES = 5;
 
+    /** Runs {@link #known} holds at most; past it, it starts over (each entry is a guess, never needed). */
+    static final int MAX_KNOWN = 100_000;
+
     private final DatabaseClient db;
     private final PostgresRunRepository runs;
+    /**
+     * The status and attempt this projector last read or wrote for each run that has not ended: a poll whose runs are
+     * all here skips the read. Only a guess: the write applies to a row only while it still holds what was guessed, so
+     * a row another projector moved meanwhile is read and folded again, as after any read.
+     */
+    private final Map<UUID, Current> known = new ConcurrentHashMap<>();
+    private final AtomicLong reads = new AtomicLong();
 
     PostgresRunProjection(DatabaseClient db, PostgresRunRepository runs) {
         this.db = db;
@@ -92,7 +105,7 @@ class PostgresRunProjection {
                 moves.add(event);
             }
         }
-        return read(events).flatMap(current -> {
+        return readUnknown(events).flatMap(current -> {
             Map<Instant, List<RunSpec>> missingAt = new LinkedHashMap<>();
             for (RunAccepted one : accepted) {
                 if (!current.containsKey(UUID.fromString(one.runId()))) {
@@ -134,9 +147,40 @@ class PostgresRunProjection {
         });
     }
 
+    /**
+     * The status and attempt of the runs these events are of (none for a run without a row): {@link #known}'s for the
+     * runs it holds, read for the others (no statement when it holds them all).
+     */
+    private Mono<Map<UUID, Current>> readUnknown(List<RunEvent> events) {
+        Map<UUID, Current> guessed = new HashMap<>();
+        List<UUID> unknown = new ArrayList<>();
+        for (RunEvent event : events) {
+            UUID id = UUID.fromString(event.runId());
+            Current guess = known.get(id);
+            if (guess != null) {
+                guessed.put(id, guess);
+            } else if (!unknown.contains(id)) {
+                unknown.add(id);
+            }
+        }
+        if (unknown.isEmpty()) {
+            return Mono.just(guessed);
+        }
+        return read(unknown).map(found -> {
+            guessed.putAll(found);
+            return guessed;
+        });
+    }
+
     /** The status and attempt of the runs these events are of (none for a run without a row). */
     private Mono<Map<UUID, Current>> read(List<RunEvent> events) {
-        UUID[] ids = events.stream().map(event -> UUID.fromString(event.runId())).distinct().toArray(UUID[]::new);
+        return read(events.stream().map(event -> UUID.fromString(event.runId())).distinct().toList());
+    }
+
+    /** The status and attempt of these runs, read (none for a run without a row); remembered in {@link #known}. */
+    private Mono<Map<UUID, Current>> read(Collection<UUID> runIds) {
+        UUID[] ids = runIds.toArray(UUID[]::new);
+        reads.incrementAndGet();
         return db.sql("select array_agg(id order by id) as ids, array_agg(status order by id) as statuses,"
                         + " array_agg(attempt order by id) as attempts"
                         + " from runs where id = any(:ids)")
@@ -151,9 +195,27 @@ class PostgresRunProjection {
                             current.put(found[i], new Current(RunStatus.valueOf(statuses[i]), attempts[i]));
                         }
                     }
+                    current.forEach(this::remember);
                     return current;
                 })
                 .one();
+    }
+
+    /** Keeps {@code now} as the guess for the run, or drops the run once it ended (no event moves it further). */
+    private void remember(UUID id, Current now) {
+        if (now.status().isTerminal()) {
+            known.remove(id);
+            return;
+        }
+        if (known.size() >= MAX_KNOWN) {
+            known.clear();
+        }
+        known.put(id, now);
+    }
+
+    /** How many reads this projector has made: a poll whose runs it knows makes none. */
+    long reads() {
+        return reads.get();
     }
 
     /**
@@ -185,6 +247,10 @@ class PostgresRunProjection {
         return write(patches.values(), read, applied).map(written -> {
             Set<UUID> changed = new HashSet<>(patches.keySet());
             changed.removeAll(written);
+            for (UUID id : written) {
+                remember(id, current.get(id));
+            }
+            changed.forEach(known::remove);
             return changed;
         });
     }

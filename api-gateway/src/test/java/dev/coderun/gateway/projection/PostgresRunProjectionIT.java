@@ -159,6 +159,47 @@ class PostgresRunProjectionIT {
     }
 
     @Test
+    void aRunsLaterPollsAreWrittenWithoutReadingItsRowAgain() throws Exception {
+        PostgresRunProjection fresh = new PostgresRunProjection(db, repository);
+        String id = UUID.randomUUID().toString();
+        fresh.applyAll(List.of(new RunAccepted(spec(id), T), new RunQueued(HANDLE, id, 1, 0, T.plusMillis(1))))
+                .block();
+        long readsAfterAccepting = fresh.reads();
+
+        fresh.applyAll(List.of(new RunStarting(HANDLE, id, 1, "w", T.plusMillis(2)))).block();
+        fresh.applyAll(List.of(new RunStarted(HANDLE, id, 1, "w", T.plusMillis(3)))).block();
+        fresh.applyAll(List.of(new RunFinished(HANDLE, id, RunStatus.SUCCEEDED, 1, "w", 0, 4L, "exited", null,
+                new OutputSummary(1, 0, false, false, 1), T.plusMillis(4)))).block();
+
+        assertThat(readsAfterAccepting).as("the row read, missing, inserted and read again").isEqualTo(2);
+        assertThat(fresh.reads()).as("reads after the first poll").isEqualTo(readsAfterAccepting);
+        assertThat(row(id)).containsEntry("status", "SUCCEEDED")
+                .containsEntry("finished_at", T.plusMillis(4).toString());
+        assertThat(row(id).get("transitions").toString())
+                .isEqualTo("[PENDING/0, QUEUED/1, STARTING/1@w, RUNNING/1@w, SUCCEEDED/1@w:exited]");
+    }
+
+    @Test
+    void aRunMovedByAnotherProjectorSinceThisOneWroteItIsReadAgainAndFoldedRight() throws Exception {
+        // This projector knows the run QUEUED (it wrote that); another one moved it to RUNNING since.
+        PostgresRunProjection other = new PostgresRunProjection(db, repository);
+        String id = UUID.randomUUID().toString();
+        projection.applyAll(List.of(new RunAccepted(spec(id), T), new RunQueued(HANDLE, id, 1, 0, T.plusMillis(1))))
+                .block();
+        other.applyAll(List.of(new RunStarting(HANDLE, id, 1, "w", T.plusMillis(2)),
+                new RunStarted(HANDLE, id, 1, "w", T.plusMillis(3)))).block();
+        long reads = projection.reads();
+
+        projection.applyAll(List.of(new RunFinished(HANDLE, id, RunStatus.FAILED, 1, "w", 2, 4L, "exited", null,
+                new OutputSummary(0, 1, false, false, 1), T.plusMillis(4)))).block();
+
+        assertThat(projection.reads()).as("the write found the row changed and read it").isEqualTo(reads + 1);
+        assertThat(row(id)).containsEntry("status", "FAILED").containsEntry("exit_code", 2);
+        assertThat(row(id).get("transitions").toString())
+                .isEqualTo("[PENDING/0, QUEUED/1, STARTING/1@w, RUNNING/1@w, FAILED/1@w:exited]");
+    }
+
+    @Test
     void aRowThatChangedAfterItWasReadIsNotWrittenFromWhatWasRead() throws Exception {
         String id = UUID.randomUUID().toString();
         projection.applyAll(List.of(new RunAccepted(spec(id), T), new RunQueued(HANDLE, id, 1, 0, T.plusMillis(1)),
