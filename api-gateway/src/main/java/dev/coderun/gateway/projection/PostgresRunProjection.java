@@ -33,13 +33,14 @@ import reactor.core.publisher.Mono;
  * Materializes run events and output chunks into the read model. A poll's events ({@link #applyAll}) cost two round
  * trips when the rows of their runs exist (the gateway wrote them PENDING when it accepted them): one reads the status
  * and attempt of their runs, except of those the projector already knows (what it last read or wrote of a run that has
- * not ended, so a run's later polls cost one round trip); then, with {@link RunFold} asked about each event in order and each that applies folded
- * into its run's {@link RowPatch}, one statement writes every patch and appends all their transitions, each row's only
- * while it still holds the status and attempt that were read. A {@code RunAccepted} whose row exists costs nothing
- * more; one whose row is missing (its gateway has not written it yet, or failed to) is inserted first, and the other
- * events are then read again. A run whose row changed in between (another projector instance got to it during a
- * rebalance) is read and folded again. A single event ({@link #apply}) goes the same way alone. Each statement answers
- * in one row of arrays, not a row per run. Statuses are bound from {@link RunStatus}, never spelled in SQL.
+ * not ended, so a run's later polls cost one round trip); then, with {@link RunFold} asked about each event in order
+ * and each that applies folded into its run's {@link RowPatch}, one statement writes every patch and appends all their
+ * transitions, each row's only while it still holds the status and attempt that were read or known. A
+ * {@code RunAccepted} whose row exists costs nothing more; one whose row is missing (its gateway has not written it
+ * yet, or failed to) is inserted first, and the other events are then read again. A run whose row changed in between
+ * (another projector instance got to it during a rebalance) is read and folded again. A single event ({@link #apply})
+ * goes the same way alone. Each statement answers in one row of arrays, not a row per run. Statuses are bound from
+ * {@link RunStatus}, never spelled in SQL.
  *
  * <p>There is no transaction around a poll: each statement stands alone, and applying is idempotent (an accepted run
  * already stored is kept; {@link RunFold} ignores an event already applied), so a poll that failed part-way is applied

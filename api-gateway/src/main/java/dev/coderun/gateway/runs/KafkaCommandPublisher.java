@@ -182,7 +182,7 @@ class KafkaCommandPublisher {
                 Object outcome = outcomes.get(i);
                 ApiException verdict = verdict(commands.get(i), outcome, enqueued.get(i) == 1);
                 answer.add(verdict);
-                if (verdict != null && !"payload_too_large".equals(verdict.code())) {
+                if (verdict != null && verdict.status() != HttpStatus.CONTENT_TOO_LARGE) {
                     failed++;
                     firstFailure = firstFailure != null ? firstFailure
                             : outcome instanceof Throwable failure ? rootCause(failure)
@@ -228,9 +228,9 @@ class KafkaCommandPublisher {
 
     /**
      * 504 {@code upstream_timeout} for a command the producer took but gave up on, its time
-     * ({@code delivery.timeout.ms}) spent without the broker's answer. It may have reached the broker all the same: a frozen or overloaded broker
-     * still reads the requests in its socket once it goes on, and one that crashed may have written it first. So it is
-     * not refused: the answer names the run, whose record appears if the command lands.
+     * ({@code delivery.timeout.ms}) spent without the broker's answer. It may have reached the broker all the same: a
+     * frozen or overloaded broker still reads the requests in its socket once it goes on, and one that crashed may have
+     * written it first. So it is not refused: the answer names the run, whose record appears if the command lands.
      */
     static ApiException unconfirmed(RunCommand command) {
         return ApiException.withExtra(HttpStatus.GATEWAY_TIMEOUT, UPSTREAM_TIMEOUT,
