@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotNull;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import org.hibernate.validator.constraints.time.DurationMax;
@@ -101,8 +102,18 @@ public record WorkerProperties(
     /**
      * @param user the non-root {@code uid:gid} every container runs as. Default {@code 65534:65534} (nobody)
      * @param tmpfsSize size of the writable tmpfs mounted on {@code /tmp}. Default 64MB
+     * @param hostsFile where the worker writes the {@code /etc/hosts} of runs without a network, a path the Docker
+     *     engine sees too (the worker and the engine on one host, or the same directory mounted at the same path in
+     *     both). When set, such a run's container is created with the engine's networking off: the OCI runtime gives
+     *     it a network namespace of its own with only loopback, as the engine's {@code none} network does, without
+     *     the engine's network stack, which re-executes the engine's binary twice for every container; and this file
+     *     is bound read-only on {@code /etc/hosts}, so {@code localhost} resolves as it does there. Unset (the
+     *     default): the engine's {@code none} network
      */
-    public record Sandbox(@DefaultValue("65534:65534") @NotBlank String user, @DefaultValue("64MB") DataSize tmpfsSize) {
+    public record Sandbox(
+            @DefaultValue("65534:65534") @NotBlank String user,
+            @DefaultValue("64MB") DataSize tmpfsSize,
+            Path hostsFile) {
 
         public Sandbox {
             if (tmpfsSize.toBytes() <= 0) {

@@ -13,6 +13,8 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.coderun.events.OutputChunk.OutputStream;
@@ -258,13 +260,16 @@ public final class ContainerLauncher implements AutoCloseable {
     }
 
     /**
-     * The container's limits and lock-down; the one place both cold and warm containers get them from. No log driver:
-     * the worker reads the output from the attach stream, so the engine's default of writing every line to a JSON file
-     * on the worker's disk (the run's secrets included, should it print them) is work nobody reads.
+     * The container's limits and lock-down; the one place both cold and warm containers get them from (with
+     * {@link #networkDisabled}). No log driver: the worker reads the output from the attach stream, so the engine's
+     * default of writing every line to a JSON file on the worker's disk (the run's secrets included, should it print
+     * them) is work nobody reads. A {@code hostsFile} is bound as a mount, not a bind, so that a path the engine does
+     * not see fails the creation instead of being created as an empty directory.
      */
     static HostConfig hostConfig(long memoryBytes, long nanoCpus, long pidsLimit, String networkMode,
-            boolean readOnlyRootfs, Map<String, String> tmpfs, List<String> capDrop, List<String> securityOpts) {
-        return HostConfig.newHostConfig()
+            String hostsFile, boolean readOnlyRootfs, Map<String, String> tmpfs, List<String> capDrop,
+            List<String> securityOpts) {
+        HostConfig host = HostConfig.newHostConfig()
                 .withMemory(memoryBytes)
                 .withMemorySwap(memoryBytes)
                 .withNanoCPUs(nanoCpus)
@@ -275,11 +280,28 @@ public final class ContainerLauncher implements AutoCloseable {
                 .withCapDrop(capDrop.stream().map(Capability::valueOf).toArray(Capability[]::new))
                 .withSecurityOpts(securityOpts)
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+        if (hostsFile != null) {
+            host.withMounts(List.of(new Mount()
+                    .withType(MountType.BIND)
+                    .withSource(hostsFile)
+                    .withTarget("/etc/hosts")
+                    .withReadOnly(true)));
+        }
+        return host;
+    }
+
+    /**
+     * Whether the container is created with the engine's networking off ({@link ContainerSpec#hostsFile()}): the OCI
+     * runtime still gives it a network namespace of its own with loopback only, and the engine skips its network
+     * stack (the sandbox, and the hook that re-executes the engine's binary) for it.
+     */
+    static boolean networkDisabled(String hostsFile) {
+        return hostsFile != null;
     }
 
     private String create(ContainerSpec spec) {
         HostConfig host = hostConfig(spec.memoryBytes(), spec.nanoCpus(), spec.pidsLimit(), spec.networkMode(),
-                spec.readOnlyRootfs(), spec.tmpfs(), spec.capDrop(), spec.securityOpts());
+                spec.hostsFile(), spec.readOnlyRootfs(), spec.tmpfs(), spec.capDrop(), spec.securityOpts());
         CreateContainerCmd create = docker.createContainerCmd(spec.image())
                 .withEntrypoint(spec.entrypoint())
                 .withCmd(spec.cmd())
@@ -287,6 +309,7 @@ public final class ContainerLauncher implements AutoCloseable {
                 .withUser(spec.user())
                 .withLabels(spec.labels())
                 .withHostConfig(host)
+                .withNetworkDisabled(networkDisabled(spec.hostsFile()))
                 .withTty(false)
                 .withAttachStdout(true)
                 .withAttachStderr(true)

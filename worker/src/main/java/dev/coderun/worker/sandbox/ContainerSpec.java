@@ -17,6 +17,9 @@ import java.util.Map;
  * @param memoryBytes memory limit; swap is limited to the same value, so the container cannot swap
  * @param nanoCpus CPU limit in billionths of a CPU
  * @param networkMode {@code none} or {@code bridge}
+ * @param hostsFile with {@code none} only: the engine host's file bound read-only on {@code /etc/hosts}, and the
+ *     container is created with the engine's networking off (the OCI runtime's own network namespace, loopback only;
+ *     {@link HostsFile}); null for the engine's network of {@code networkMode}
  * @param tmpfs mount point to tmpfs mount options
  * @param stdin fed to the process and then closed; empty means the process reads EOF at once
  * @param timeout how long the process may run before it is killed
@@ -33,6 +36,7 @@ public record ContainerSpec(
         long nanoCpus,
         long pidsLimit,
         String networkMode,
+        String hostsFile,
         boolean readOnlyRootfs,
         Map<String, String> tmpfs,
         List<String> capDrop,
@@ -41,6 +45,9 @@ public record ContainerSpec(
         Duration timeout) {
 
     public ContainerSpec {
+        if (hostsFile != null && !networkMode.equals("none")) {
+            throw new IllegalArgumentException("a hosts file replaces only the none network, not " + networkMode);
+        }
         entrypoint = List.copyOf(entrypoint);
         cmd = List.copyOf(cmd);
         env = List.copyOf(env);
@@ -59,7 +66,8 @@ public record ContainerSpec(
         return "ContainerSpec[image=" + image + ", entrypoint=" + entrypoint + ", envKeys="
                 + env.stream().map(e -> e.substring(0, e.indexOf('='))).toList() + ", workingDir=" + workingDir
                 + ", user=" + user + ", labels=" + labels + ", memoryBytes=" + memoryBytes + ", nanoCpus=" + nanoCpus
-                + ", pidsLimit=" + pidsLimit + ", networkMode=" + networkMode + ", readOnlyRootfs=" + readOnlyRootfs
+                + ", pidsLimit=" + pidsLimit + ", networkMode=" + networkMode + ", hostsFile=" + hostsFile
+                + ", readOnlyRootfs=" + readOnlyRootfs
                 + ", tmpfs=" + tmpfs + ", capDrop=" + capDrop + ", securityOpts=" + securityOpts + ", stdinBytes="
                 + stdin.length() + ", timeout=" + timeout + "]";
     }

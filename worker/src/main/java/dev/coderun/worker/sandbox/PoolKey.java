@@ -20,6 +20,7 @@ public record PoolKey(
         long nanoCpus,
         long pidsLimit,
         String networkMode,
+        String hostsFile,
         boolean readOnlyRootfs,
         Map<String, String> tmpfs,
         List<String> capDrop,
@@ -37,7 +38,7 @@ public record PoolKey(
         Map<String, String> labels = new HashMap<>(spec.labels());
         labels.remove(SandboxPolicy.LABEL_RUN_ID);
         return new PoolKey(spec.image(), spec.workingDir(), spec.user(), labels, spec.memoryBytes(), spec.nanoCpus(),
-                spec.pidsLimit(), spec.networkMode(), spec.readOnlyRootfs(), spec.tmpfs(), spec.capDrop(),
-                spec.securityOpts());
+                spec.pidsLimit(), spec.networkMode(), spec.hostsFile(), spec.readOnlyRootfs(), spec.tmpfs(),
+                spec.capDrop(), spec.securityOpts());
     }
 }

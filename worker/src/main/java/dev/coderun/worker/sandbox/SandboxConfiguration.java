@@ -5,6 +5,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.coderun.worker.WorkerProperties;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +23,12 @@ class SandboxConfiguration {
         return dockerClient(properties.docker().host(), properties.slots());
     }
 
+    /** Writes the hosts file first, when one is configured: the worker does not start without it. */
     @Bean
-    SandboxPolicy sandboxPolicy(WorkerProperties properties) {
-        return new SandboxPolicy(properties.sandbox().user(), properties.sandbox().tmpfsSize().toBytes());
+    SandboxPolicy sandboxPolicy(WorkerProperties properties) throws IOException {
+        WorkerProperties.Sandbox sandbox = properties.sandbox();
+        return new SandboxPolicy(sandbox.user(), sandbox.tmpfsSize().toBytes(),
+                sandbox.hostsFile() == null ? null : HostsFile.write(sandbox.hostsFile()));
     }
 
     /** The die and oom events of this worker's containers; closed after the launcher, which uses it. */

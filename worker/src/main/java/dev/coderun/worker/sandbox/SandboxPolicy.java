@@ -26,14 +26,24 @@ public final class SandboxPolicy {
 
     private final String user;
     private final long tmpfsBytes;
+    private final String hostsFile;
 
     /**
      * @param user the {@code uid:gid} containers run as
      * @param tmpfsBytes size of the tmpfs on {@code /tmp}
      */
     public SandboxPolicy(String user, long tmpfsBytes) {
+        this(user, tmpfsBytes, null);
+    }
+
+    /**
+     * @param hostsFile the engine host's path of the {@code /etc/hosts} for runs without a network and with a
+     *     read-only root filesystem ({@link HostsFile}); null to leave those to the engine's {@code none} network
+     */
+    public SandboxPolicy(String user, long tmpfsBytes, String hostsFile) {
         this.user = user;
         this.tmpfsBytes = tmpfsBytes;
+        this.hostsFile = hostsFile;
     }
 
     /** The container of a run without secrets. */
@@ -53,6 +63,7 @@ public final class SandboxPolicy {
     public ContainerSpec containerFor(RunSpec run, Map<String, String> secrets, String workerId) {
         RuntimeSnapshot runtime = run.runtime();
         boolean shellForm = run.args().isEmpty();
+        String networkMode = networkMode(runtime.network());
         return new ContainerSpec(
                 pinnedImage(runtime.imageUri(), runtime.imageDigest()),
                 shellForm ? SHELL : List.of(run.command()),
@@ -64,7 +75,10 @@ public final class SandboxPolicy {
                 positive(runtime.memoryMb(), "memory_mb") * MIB,
                 Math.round(positive(runtime.cpuCores(), "cpu_cores") * NANOS_PER_CPU),
                 positive(runtime.pidsLimit(), "pids_limit"),
-                networkMode(runtime.network()),
+                networkMode,
+                // The hosts file is one file shared read-only, so it stands in only where the engine's own copy would
+                // be read-only too: with the root filesystem.
+                networkMode.equals("none") && runtime.readOnlyRootfs() ? hostsFile : null,
                 runtime.readOnlyRootfs(),
                 // mode 1777: the non-root user must be able to write; exec stays allowed for interpreters' temp files.
                 Map.of(TMP, "rw,nosuid,nodev,size=" + tmpfsBytes + ",mode=1777"),

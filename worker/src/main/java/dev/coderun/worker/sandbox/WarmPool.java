@@ -363,8 +363,9 @@ public final class WarmPool implements AutoCloseable {
                     .withUser(key.user())
                     .withLabels(labels)
                     .withHostConfig(ContainerLauncher.hostConfig(key.memoryBytes(), key.nanoCpus(),
-                            key.pidsLimit(), key.networkMode(), key.readOnlyRootfs(), key.tmpfs(),
+                            key.pidsLimit(), key.networkMode(), key.hostsFile(), key.readOnlyRootfs(), key.tmpfs(),
                             key.capDrop(), key.securityOpts()))
+                    .withNetworkDisabled(ContainerLauncher.networkDisabled(key.hostsFile()))
                     .withTty(false)
                     .withAttachStdin(true)
                     .withAttachStdout(false)

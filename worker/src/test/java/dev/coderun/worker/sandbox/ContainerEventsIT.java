@@ -100,8 +100,8 @@ class ContainerEventsIT {
         return docker.createContainerCmd(LocalRegistry.BUSYBOX + ":latest")
                 .withEntrypoint(List.of("/bin/sh", "-c", script))
                 .withLabels(Map.of(SandboxPolicy.LABEL_WORKER_ID, worker))
-                .withHostConfig(ContainerLauncher.hostConfig(16L * 1024 * 1024, 1_000_000_000L, 64, "none", true,
-                        Map.of(), List.of("ALL"), List.of("no-new-privileges")))
+                .withHostConfig(ContainerLauncher.hostConfig(16L * 1024 * 1024, 1_000_000_000L, 64, "none", null,
+                        true, Map.of(), List.of("ALL"), List.of("no-new-privileges")))
                 .exec()
                 .getId();
     }

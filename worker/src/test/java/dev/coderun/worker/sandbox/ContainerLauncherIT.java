@@ -6,6 +6,7 @@ import static dev.coderun.worker.TestRuns.aRun;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
@@ -26,6 +27,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -39,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Runs real containers of the stack's busybox image on the local Docker engine. */
 class ContainerLauncherIT {
@@ -213,6 +217,51 @@ class ContainerLauncherIT {
         assertThat(run(aBusyboxRun().command("ls /sys/class/net")).stdout()).isEqualTo("lo\n");
         assertThat(run(aBusyboxRun().runtime(busybox().network("bridge").build()).command("ls /sys/class/net")).stdout())
                 .contains("eth0");
+    }
+
+    /**
+     * With the engine's networking off and the hosts file bound ({@link HostsFile}), a run sees what the engine's
+     * {@code none} network shows it, in a network namespace that is not the host's, and cannot change the shared file.
+     * The only difference, not compared: {@code /etc/resolv.conf} is empty instead of a copy of the host's.
+     */
+    @Test
+    void withoutTheEnginesNetworkARunSeesWhatTheNoneNetworkShowsIt(@TempDir Path dir) throws Exception {
+        SandboxPolicy hostsFilePolicy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024,
+                HostsFile.write(dir.resolve("hosts")));
+        String hostNetwork = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        for (String command : List.of(
+                "ls /sys/class/net",
+                "cat /proc/net/dev | tail -n +3 | cut -d: -f1",
+                "cat /etc/hosts",
+                "echo 127.0.0.2 evil >> /etc/hosts",
+                "hostname | wc -c",
+                "readlink /proc/self/ns/net | grep -c -x -F '" + hostNetwork + "'")) {
+            RunSpec spec = aBusyboxRun().command(command).build();
+            ContainerSpec engineNone = policy.containerFor(spec, WORKER_ID);
+            ContainerSpec hostsFile = hostsFilePolicy.containerFor(spec, WORKER_ID);
+            assertThat(hostsFile.hostsFile()).isNotNull();
+
+            Recorded expected = run(engineNone);
+            Recorded actual = run(hostsFile);
+
+            assertThat(actual.stdout()).as("stdout of %s", command).isEqualTo(expected.stdout());
+            assertThat(actual.exit.exitCode()).as("exit of %s", command).isEqualTo(expected.exit.exitCode());
+        }
+        assertThat(run(hostsFilePolicy.containerFor(aBusyboxRun().command("cat /etc/hosts").build(), WORKER_ID))
+                .stdout()).isEqualTo(HostsFile.CONTENT);
+        assertThat(run(hostsFilePolicy.containerFor(aBusyboxRun().command("readlink /proc/self/ns/net").build(),
+                WORKER_ID)).stdout().trim()).startsWith("net:[").isNotEqualTo(hostNetwork);
+        assertThat(Files.readString(dir.resolve("hosts"))).isEqualTo(HostsFile.CONTENT);
+    }
+
+    @Test
+    void aHostsFileTheEngineDoesNotHaveFailsTheRunInsteadOfBeingMadeADirectory() {
+        ContainerSpec spec = new SandboxPolicy("65534:65534", 16L * 1024 * 1024, "/no/such/dir/hosts")
+                .containerFor(aBusyboxRun().command("cat /etc/hosts").build(), WORKER_ID);
+
+        assertThatThrownBy(() -> launcher.run(spec, new RecordingObserver()))
+                .hasMessageContaining("/no/such/dir/hosts");
+        assertThat(Path.of("/no/such/dir")).doesNotExist();
     }
 
     @Test
@@ -437,8 +486,12 @@ class ContainerLauncherIT {
     }
 
     private Recorded run(RunSpec spec) throws Exception {
+        return run(policy.containerFor(spec, WORKER_ID));
+    }
+
+    private Recorded run(ContainerSpec spec) throws Exception {
         RecordingObserver recorder = new RecordingObserver();
-        ContainerExit exit = launcher.run(policy.containerFor(spec, WORKER_ID), recorder);
+        ContainerExit exit = launcher.run(spec, recorder);
         assertThat(recorder.ended).as("the end told to the observer").containsExactly(exit);
         return new Recorded(exit, recorder);
     }

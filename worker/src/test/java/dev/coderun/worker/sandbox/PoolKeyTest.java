@@ -37,6 +37,8 @@ class PoolKeyTest {
                 .isNotEqualTo(base);
         assertThat(PoolKey.of(new SandboxPolicy("65534:65534", 2048).containerFor(TestRuns.aRun().build(), "w")))
                 .isNotEqualTo(base);
+        assertThat(PoolKey.of(new SandboxPolicy("65534:65534", 1024, "/hosts").containerFor(TestRuns.aRun().build(),
+                "w"))).isNotEqualTo(base);
         for (TestRuns.RuntimeBuilder runtime : java.util.List.of(
                 TestRuns.aRuntime().memoryMb(65), TestRuns.aRuntime().cpuCores(0.25),
                 TestRuns.aRuntime().pidsLimit(7), TestRuns.aRuntime().network("bridge"),
@@ -101,8 +103,8 @@ class PoolKeyTest {
                 .build(), "w");
         ContainerSpec badName = new ContainerSpec(fine.image(), fine.entrypoint(), fine.cmd(), List.of("A-B=1"),
                 fine.workingDir(), fine.user(), fine.labels(), fine.memoryBytes(), fine.nanoCpus(), fine.pidsLimit(),
-                fine.networkMode(), fine.readOnlyRootfs(), fine.tmpfs(), fine.capDrop(), fine.securityOpts(),
-                fine.stdin(), fine.timeout());
+                fine.networkMode(), fine.hostsFile(), fine.readOnlyRootfs(), fine.tmpfs(), fine.capDrop(),
+                fine.securityOpts(), fine.stdin(), fine.timeout());
 
         assertThat(WarmPool.script(endLine)).isEmpty();
         assertThat(WarmPool.script(badName)).isEmpty();

@@ -116,6 +116,19 @@ class SandboxPolicyTest {
     }
 
     @Test
+    void theHostsFileStandsInForTheNoneNetworkOnlyWithAReadOnlyRootfs() {
+        SandboxPolicy withHostsFile = new SandboxPolicy("65534:65534", 64L * 1024 * 1024, "/var/lib/coderun/hosts");
+
+        assertThat(withHostsFile.containerFor(aRun().build(), "w1").hostsFile()).isEqualTo("/var/lib/coderun/hosts");
+        assertThat(withHostsFile.containerFor(aRun().runtime(aRuntime().network("bridge").build()).build(), "w1")
+                .hostsFile()).isNull();
+        // The engine's own copy would be writable there; the shared file never is.
+        assertThat(withHostsFile.containerFor(aRun().runtime(aRuntime().readOnlyRootfs(false).build()).build(), "w1")
+                .hostsFile()).isNull();
+        assertThat(policy.containerFor(aRun().build(), "w1").hostsFile()).isNull();
+    }
+
+    @Test
     void aNetworkModeOtherThanNoneOrBridgeIsRefused() {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> policy.containerFor(aRun().runtime(aRuntime().network("host").build()).build(), "w1"));

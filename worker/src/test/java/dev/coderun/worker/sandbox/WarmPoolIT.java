@@ -9,6 +9,7 @@ import com.github.dockerjava.api.DockerClient;
 import dev.coderun.events.RunSpec;
 import dev.coderun.worker.TestRuns.RunBuilder;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Warm runs against cold runs of the same spec, on the local Docker engine: a run that takes a warm container must not
@@ -36,7 +38,7 @@ class WarmPoolIT {
     private static DockerClient docker;
 
     private final String workerId = "warm-it-" + System.nanoTime();
-    private final SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
+    private SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
     private ContainerLauncher cold;
     private WarmPool pool;
     private ContainerEvents events;
@@ -124,6 +126,30 @@ class WarmPoolIT {
         assertThat(warmRun.stdout()).isEmpty();
         assertThat(coldRun.started()).hasValue(0);
         assertThat(warmRun.started()).hasValue(1);
+    }
+
+    /** Warm containers are created with the engine's networking off and the hosts file, as the cold ones are. */
+    @Test
+    void withTheHostsFileAWarmRunGivesWhatAColdRunGives(@TempDir Path dir) throws Exception {
+        policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024, HostsFile.write(dir.resolve("hosts")));
+        RunBuilder run = aBusyboxRun().command("ls /sys/class/net; cat /etc/hosts; echo x >> /etc/hosts; echo $?");
+        PoolKey key = warmUp(run.build());
+        String waiting = pooledContainers().iterator().next();
+        var inspected = docker.inspectContainerCmd(waiting).exec();
+
+        assertThat(key.hostsFile()).isEqualTo(dir.resolve("hosts").toString());
+        assertThat(inspected.getConfig().getNetworkDisabled()).isTrue();
+        assertThat(inspected.getHostConfig().getMounts()).singleElement().satisfies(mount -> {
+            assertThat(mount.getSource()).isEqualTo(key.hostsFile());
+            assertThat(mount.getTarget()).isEqualTo("/etc/hosts");
+            assertThat(mount.getReadOnly()).isTrue();
+        });
+        Recorded coldRun = run(cold, run.runId(UUID.randomUUID().toString()).build());
+        Recorded warmRun = runWarm(run.runId(UUID.randomUUID().toString()).build());
+
+        assertThat(coldRun.stdout()).isEqualTo("lo\n" + HostsFile.CONTENT + "1\n");
+        assertThat(warmRun.stdout()).isEqualTo(coldRun.stdout());
+        assertThat(warmRun.takenId).isEqualTo(waiting);
     }
 
     @Test
