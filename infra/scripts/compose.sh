@@ -8,7 +8,8 @@
 # The gateway accepts the tokens of `bin/coderun token` (same CODERUN_STATE_DIR): both use $STATE/jwt-secret, and the
 # gateway and workers share $STATE/secrets-keys. Base services (Docker, registry, PostgreSQL) must be up
 # (infra/scripts/base-services.sh). Environment: CODERUN_STATE_DIR, CODERUN_GATEWAY_PORT (8080),
-# CODERUN_COMPOSE_KAFKA_PORT_{1,2,3} (19092..19094), CODERUN_COMPOSE_PROJECT (coderun).
+# CODERUN_COMPOSE_KAFKA_PORT_{1,2,3} (19092..19094), CODERUN_COMPOSE_PROJECT (coderun), CODERUN_SANDBOX_DIR
+# (/var/lib/coderun/sandbox-$CODERUN_COMPOSE_PROJECT: the workers' hosts file for runs without a network).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -32,5 +33,8 @@ CODERUN_JWT_SECRET=$(cat "$state/jwt-secret")
 CODERUN_SECRETS_KEYS=$(cat "$state/secrets-keys")
 CODERUN_DOCKER_GID=$(stat -c %g /var/run/docker.sock)
 CODERUN_COMPOSE_PROJECT=${CODERUN_COMPOSE_PROJECT:-coderun}
-export CODERUN_JWT_SECRET CODERUN_SECRETS_KEYS CODERUN_DOCKER_GID CODERUN_COMPOSE_PROJECT
+# The workers (uid 10001 in their image) write the hosts file of runs without a network here; the engine binds it.
+CODERUN_SANDBOX_DIR=${CODERUN_SANDBOX_DIR:-/var/lib/coderun/sandbox-$CODERUN_COMPOSE_PROJECT}
+install -d -o 10001 -g 10001 -m 755 "$CODERUN_SANDBOX_DIR"
+export CODERUN_JWT_SECRET CODERUN_SECRETS_KEYS CODERUN_DOCKER_GID CODERUN_COMPOSE_PROJECT CODERUN_SANDBOX_DIR
 exec docker-compose -p "$CODERUN_COMPOSE_PROJECT" -f "$root/infra/compose/docker-compose.yml" "$@"

@@ -251,7 +251,9 @@ final class Stack {
             case "scheduler" -> List.of(
                     "--coderun.scheduler.state-dir=" + work.resolve("scheduler-state"),
                     "--coderun.scheduler.max-active-runs-per-handle=" + MAX_ACTIVE_PER_HANDLE);
-            case "worker" -> List.of("--coderun.worker.id=" + workerId, "--coderun.worker.slots=" + WORKER_SLOTS);
+            // As bin/coderun runs it: runs without a network get the engine's networking off and this hosts file.
+            case "worker" -> List.of("--coderun.worker.id=" + workerId, "--coderun.worker.slots=" + WORKER_SLOTS,
+                    "--coderun.worker.sandbox.hosts-file=" + work.resolve("sandbox").resolve("hosts"));
             // ExecIT lets a run outlive its request: the exec wait is capped well below the runs' timeouts. The gateway
             // reports the scheduler's limits on GET .../limits: it must be given the same values.
             case "gateway" -> List.of("--coderun.exec.max-wait=" + EXEC_MAX_WAIT.toSeconds() + "s",

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * it waits, untimed, until a warm container is ready, so every warm run takes one). Prints p50/p95 of call → process
  * running ({@code started}), call → first output byte, call → end told ({@code ended}: exit code, OOM verdict and all
  * output known; where the worker reports the run) and call → return (the container removed too; where the worker
- * releases the run's slot).
+ * releases the run's slot). With a hosts file as the second argument, the runs get the engine's networking off
+ * ({@link HostsFile}), as the worker of {@code bin/coderun} runs them.
  */
 public final class PoolBench {
 
@@ -31,7 +32,9 @@ public final class PoolBench {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024);
+        // A second argument: the hosts file, so runs get a container with the engine's networking off (HostsFile).
+        SandboxPolicy policy = new SandboxPolicy("65534:65534", 16L * 1024 * 1024,
+                args.length > 1 ? HostsFile.write(Path.of(args[1])) : null);
         try (DockerClient docker = SandboxConfiguration.dockerClient(HOST, 4)) {
             ContainerLauncher cold = new ContainerLauncher(docker, HOST, WORKER_ID, Duration.ofMinutes(1));
             cold.removeOrphans();
