@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -49,6 +50,11 @@ final class Fleet implements AutoCloseable {
     private final Map<String, String> images;
     private final String secretsKeys;
     private final Network network = Network.newNetwork();
+    /**
+     * Where the workers write the hosts file of runs without a network, at the same path on the host and in them: the
+     * engine binds it into those runs' containers, as under compose. Writable by the workers' uid, whatever it is.
+     */
+    private final Path sandboxDir;
     final List<KafkaContainer> brokers = new ArrayList<>();
     final List<GenericContainer<?>> workers = new ArrayList<>();
     GenericContainer<?> scheduler;
@@ -61,6 +67,8 @@ final class Fleet implements AutoCloseable {
         byte[] key = new byte[32];
         new java.security.SecureRandom().nextBytes(key);
         this.secretsKeys = "k1:" + Base64.getEncoder().encodeToString(key);
+        this.sandboxDir = Files.createTempDirectory("coderun-" + tag + "-sandbox-");
+        Files.setPosixFilePermissions(sandboxDir, PosixFilePermissions.fromString("rwxrwxrwx"));
     }
 
     /** Brokers (in parallel: each waits for the quorum), topics, then the services. */
@@ -145,9 +153,11 @@ final class Fleet implements AutoCloseable {
                 // Set on the host config directly: withFileSystemBind makes Testcontainers check bind mounts with an
                 // alpine container it would have to pull, and no public registry is reachable.
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
-                        .withBinds(new Bind("/var/run/docker.sock", new Volume("/var/run/docker.sock")))
+                        .withBinds(new Bind("/var/run/docker.sock", new Volume("/var/run/docker.sock")),
+                                new Bind(sandboxDir.toString(), new Volume(sandboxDir.toString())))
                         .withGroupAdd(List.of(String.valueOf(dockerGid))))
-                .withCommand("--coderun.worker.id=" + workerId(i), "--coderun.worker.slots=" + workerSlots)
+                .withCommand("--coderun.worker.id=" + workerId(i), "--coderun.worker.slots=" + workerSlots,
+                        "--coderun.worker.sandbox.hosts-file=" + sandboxDir.resolve("hosts"))
                 .waitingFor(Wait.forLogMessage(".*Started WorkerApplication.*\\n", 1)
                         .withStartupTimeout(Duration.ofMinutes(4)));
     }
@@ -291,6 +301,12 @@ final class Fleet implements AutoCloseable {
         }
         brokers.forEach(GenericContainer::stop);
         network.close();
+        try {
+            Files.deleteIfExists(sandboxDir.resolve("hosts"));
+            Files.deleteIfExists(sandboxDir);
+        } catch (IOException e) {
+            log.warn("could not remove {}: {}", sandboxDir, e.getMessage());
+        }
         try (var c = DriverManager.getConnection(DB_URL + "coderun", "coderun", "coderun");
                 var s = c.createStatement()) {
             s.execute("drop database if exists " + database + " with (force)");
