@@ -50,9 +50,11 @@ final class Fleet implements AutoCloseable {
     private final Map<String, String> images;
     private final String secretsKeys;
     private final Network network = Network.newNetwork();
+    private static final int WORKER_UID = 10001;
     /**
      * Where the workers write the hosts file of runs without a network, at the same path on the host and in them: the
-     * engine binds it into those runs' containers, as under compose. Writable by the workers' uid, whatever it is.
+     * engine binds it into those runs' containers, as under compose. Owned by the workers' uid (open to every user
+     * when the tests cannot hand it over).
      */
     private final Path sandboxDir;
     final List<KafkaContainer> brokers = new ArrayList<>();
@@ -68,7 +70,14 @@ final class Fleet implements AutoCloseable {
         new java.security.SecureRandom().nextBytes(key);
         this.secretsKeys = "k1:" + Base64.getEncoder().encodeToString(key);
         this.sandboxDir = Files.createTempDirectory("coderun-" + tag + "-sandbox-");
-        Files.setPosixFilePermissions(sandboxDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(sandboxDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try {
+            // The workers' uid in their image (infra/images/service); root can hand the directory over.
+            Files.setAttribute(sandboxDir, "unix:uid", WORKER_UID);
+            Files.setAttribute(sandboxDir, "unix:gid", WORKER_UID);
+        } catch (IOException | SecurityException notRoot) {
+            Files.setPosixFilePermissions(sandboxDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
     }
 
     /** Brokers (in parallel: each waits for the quorum), topics, then the services. */

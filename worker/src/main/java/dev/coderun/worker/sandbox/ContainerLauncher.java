@@ -300,6 +300,9 @@ public final class ContainerLauncher implements AutoCloseable {
     }
 
     private String create(ContainerSpec spec) {
+        if (spec.hostsFile() != null) {
+            HostsFile.ensure(spec.hostsFile());
+        }
         HostConfig host = hostConfig(spec.memoryBytes(), spec.nanoCpus(), spec.pidsLimit(), spec.networkMode(),
                 spec.hostsFile(), spec.readOnlyRootfs(), spec.tmpfs(), spec.capDrop(), spec.securityOpts());
         CreateContainerCmd create = docker.createContainerCmd(spec.image())

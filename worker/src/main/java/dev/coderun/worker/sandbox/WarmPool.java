@@ -353,6 +353,9 @@ public final class WarmPool implements AutoCloseable {
     private Optional<String> create(PoolKey key) {
         String id = null;
         try {
+            if (key.hostsFile() != null) {
+                HostsFile.ensure(key.hostsFile());
+            }
             Map<String, String> labels = new HashMap<>(key.labels());
             labels.put(LABEL_POOL, "warm");
             var create = docker.createContainerCmd(key.image())

@@ -252,16 +252,34 @@ class ContainerLauncherIT {
         assertThat(run(hostsFilePolicy.containerFor(aBusyboxRun().command("readlink /proc/self/ns/net").build(),
                 WORKER_ID)).stdout().trim()).startsWith("net:[").isNotEqualTo(hostNetwork);
         assertThat(Files.readString(dir.resolve("hosts"))).isEqualTo(HostsFile.CONTENT);
+
+        // Removed while the worker runs: written again before the next container that binds it is created.
+        Files.delete(dir.resolve("hosts"));
+        assertThat(run(hostsFilePolicy.containerFor(aBusyboxRun().command("cat /etc/hosts").build(), WORKER_ID))
+                .stdout()).isEqualTo(HostsFile.CONTENT);
     }
 
+    /**
+     * The hosts file is bound as a mount, so a path the engine does not have (a worker in a container whose directory
+     * is not shared) fails the creation; a bind would have had the engine make an empty directory of it. A path the
+     * worker cannot write fails the run before any container is created.
+     */
     @Test
-    void aHostsFileTheEngineDoesNotHaveFailsTheRunInsteadOfBeingMadeADirectory() {
-        ContainerSpec spec = new SandboxPolicy("65534:65534", 16L * 1024 * 1024, "/no/such/dir/hosts")
-                .containerFor(aBusyboxRun().command("cat /etc/hosts").build(), WORKER_ID);
+    void aHostsFileTheEngineDoesNotHaveFailsTheCreationInsteadOfBeingMadeADirectory(@TempDir Path dir) {
+        String missing = dir.resolve("not-shared").resolve("hosts").toString();
+        var create = docker.createContainerCmd(LocalRegistry.BUSYBOX + ":latest")
+                .withLabels(Map.of(SandboxPolicy.LABEL_WORKER_ID, WORKER_ID))
+                .withNetworkDisabled(ContainerLauncher.networkDisabled(missing))
+                .withHostConfig(ContainerLauncher.hostConfig(16L * 1024 * 1024, 1_000_000_000L, 64, "none", missing,
+                        true, Map.of(), List.of("ALL"), List.of("no-new-privileges")));
 
-        assertThatThrownBy(() -> launcher.run(spec, new RecordingObserver()))
-                .hasMessageContaining("/no/such/dir/hosts");
-        assertThat(Path.of("/no/such/dir")).doesNotExist();
+        assertThatThrownBy(create::exec).hasMessageContaining(missing);
+        assertThat(dir.resolve("not-shared")).doesNotExist();
+
+        ContainerSpec unwritable = new SandboxPolicy("65534:65534", 16L * 1024 * 1024, "/proc/coderun/hosts")
+                .containerFor(aBusyboxRun().command("cat /etc/hosts").build(), WORKER_ID);
+        assertThatThrownBy(() -> launcher.run(unwritable, new RecordingObserver()))
+                .hasMessageContaining("/proc/coderun/hosts");
     }
 
     @Test

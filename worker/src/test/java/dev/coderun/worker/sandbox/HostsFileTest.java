@@ -38,5 +38,21 @@ class HostsFileTest {
         Files.writeString(path, "10.0.0.1 localhost\n");
         HostsFile.write(path);
         assertThat(Files.readString(path)).isEqualTo(HostsFile.CONTENT);
+
+        Files.write(path, new byte[] {(byte) 0xff, (byte) 0xfe});
+        HostsFile.write(path);
+        assertThat(Files.readString(path)).isEqualTo(HostsFile.CONTENT);
+    }
+
+    @Test
+    void aSymbolicLinkAtThePathIsReplacedNotFollowed() throws Exception {
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere"), HostsFile.CONTENT);
+        Path path = Files.createSymbolicLink(dir.resolve("hosts"), elsewhere);
+
+        HostsFile.write(path);
+
+        assertThat(Files.isSymbolicLink(path)).isFalse();
+        assertThat(Files.readString(path)).isEqualTo(HostsFile.CONTENT);
+        assertThat(Files.readString(elsewhere)).isEqualTo(HostsFile.CONTENT);
     }
 }
