@@ -66,7 +66,10 @@ public record WorkerProperties(
     }
 
     /**
-     * @param pollTimeout how long one poll of the share group waits for a record. Default 1s
+     * @param pollTimeout how long one poll of the share group waits for a record. It also bounds a stall of the share
+     *     consumer (kafka-clients 4.2): a fetch that acquires only a transaction marker (the scheduler writes every
+     *     dispatch in a transaction) stops its fetching until the next poll call, so a dispatch committed meanwhile
+     *     waited out the rest of the poll. Default 100ms
      * @param leaveGroupWhenFullAfter how long every slot may stay busy before the worker leaves the share group, so
      *     that the dispatch partitions assigned to it go to workers that can take runs; it rejoins when a slot frees.
      *     Keep it below the share consumer's {@code max.poll.interval.ms} (5 min). Default 10s
@@ -75,7 +78,7 @@ public record WorkerProperties(
      *     allow (else they end ERRORED {@code worker_lost}). Default 30s
      */
     public record Dispatch(
-            @DefaultValue("1s") @DurationMin(millis = 10) Duration pollTimeout,
+            @DefaultValue("100ms") @DurationMin(millis = 10) Duration pollTimeout,
             @DefaultValue("10s") @DurationMin(millis = 0) @DurationMax(minutes = 4) Duration leaveGroupWhenFullAfter,
             @DefaultValue("30s") @DurationMin(millis = 0) Duration shutdownGrace) {}
 

@@ -27,7 +27,7 @@ class WorkerPropertiesTest {
             assertThat(properties.fenceAfter()).isEqualTo(Duration.ofSeconds(12));
             assertThat(properties.control().lookBack()).isEqualTo(Duration.ofMinutes(10));
             assertThat(properties.control().maxStoppedAttempts()).isEqualTo(100_000);
-            assertThat(properties.dispatch().pollTimeout()).isEqualTo(Duration.ofSeconds(1));
+            assertThat(properties.dispatch().pollTimeout()).isEqualTo(Duration.ofMillis(100));
             assertThat(properties.dispatch().leaveGroupWhenFullAfter()).isEqualTo(Duration.ofSeconds(10));
             assertThat(properties.dispatch().shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
             assertThat(properties.docker().host()).isEqualTo(URI.create("unix:///var/run/docker.sock"));
