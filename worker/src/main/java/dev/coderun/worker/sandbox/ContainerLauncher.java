@@ -260,11 +260,31 @@ public final class ContainerLauncher implements AutoCloseable {
     }
 
     /**
-     * The container's limits and lock-down; the one place both cold and warm containers get them from (with
-     * {@link #networkDisabled}). No log driver: the worker reads the output from the attach stream, so the engine's
-     * default of writing every line to a JSON file on the worker's disk (the run's secrets included, should it print
-     * them) is work nobody reads. A {@code hostsFile} is bound as a mount, not a bind, so that a path the engine does
-     * not see fails the creation instead of being created as an empty directory.
+     * What cold and warm containers alike are created with, the one place they get it from: the user, the working
+     * directory and the {@link #hostConfig}; with a hosts file ({@link ContainerSpec#hostsFile()}) also the engine's
+     * networking off (the OCI runtime still gives the container a network namespace of its own with loopback only;
+     * the engine skips its network stack, and the hook that re-executes its binary, for it), the file written again
+     * first should it have gone ({@link HostsFile#ensure}).
+     */
+    static CreateContainerCmd sandboxed(CreateContainerCmd create, PoolKey key) {
+        if (key.hostsFile() != null) {
+            HostsFile.ensure(key.hostsFile());
+        }
+        create.withUser(key.user())
+                .withHostConfig(hostConfig(key.memoryBytes(), key.nanoCpus(), key.pidsLimit(), key.networkMode(),
+                        key.hostsFile(), key.readOnlyRootfs(), key.tmpfs(), key.capDrop(), key.securityOpts()))
+                .withNetworkDisabled(key.hostsFile() != null);
+        if (key.workingDir() != null) {
+            create.withWorkingDir(key.workingDir());
+        }
+        return create;
+    }
+
+    /**
+     * The container's limits and lock-down ({@link #sandboxed}). No log driver: the worker reads the output from the
+     * attach stream, so the engine's default of writing every line to a JSON file on the worker's disk (the run's
+     * secrets included, should it print them) is work nobody reads. A {@code hostsFile} is bound as a mount, not a
+     * bind, so that a path the engine does not see fails the creation instead of being created as an empty directory.
      */
     static HostConfig hostConfig(long memoryBytes, long nanoCpus, long pidsLimit, String networkMode,
             String hostsFile, boolean readOnlyRootfs, Map<String, String> tmpfs, List<String> capDrop,
@@ -290,29 +310,12 @@ public final class ContainerLauncher implements AutoCloseable {
         return host;
     }
 
-    /**
-     * Whether the container is created with the engine's networking off ({@link ContainerSpec#hostsFile()}): the OCI
-     * runtime still gives it a network namespace of its own with loopback only, and the engine skips its network
-     * stack (the sandbox, and the hook that re-executes the engine's binary) for it.
-     */
-    static boolean networkDisabled(String hostsFile) {
-        return hostsFile != null;
-    }
-
     private String create(ContainerSpec spec) {
-        if (spec.hostsFile() != null) {
-            HostsFile.ensure(spec.hostsFile());
-        }
-        HostConfig host = hostConfig(spec.memoryBytes(), spec.nanoCpus(), spec.pidsLimit(), spec.networkMode(),
-                spec.hostsFile(), spec.readOnlyRootfs(), spec.tmpfs(), spec.capDrop(), spec.securityOpts());
-        CreateContainerCmd create = docker.createContainerCmd(spec.image())
+        CreateContainerCmd create = sandboxed(docker.createContainerCmd(spec.image()), PoolKey.of(spec))
                 .withEntrypoint(spec.entrypoint())
                 .withCmd(spec.cmd())
                 .withEnv(spec.env())
-                .withUser(spec.user())
                 .withLabels(spec.labels())
-                .withHostConfig(host)
-                .withNetworkDisabled(networkDisabled(spec.hostsFile()))
                 .withTty(false)
                 .withAttachStdout(true)
                 .withAttachStderr(true)
@@ -320,9 +323,6 @@ public final class ContainerLauncher implements AutoCloseable {
                 .withStdinOpen(spec.hasStdin())
                 // The engine closes the process's stdin when the attached client's stdin ends.
                 .withStdInOnce(spec.hasStdin());
-        if (spec.workingDir() != null) {
-            create.withWorkingDir(spec.workingDir());
-        }
         return create.exec().getId();
     }
 

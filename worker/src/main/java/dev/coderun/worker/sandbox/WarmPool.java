@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * wave of concurrent runs finds a container each when the next wave comes. All keys together hold at most
  * {@code maxContainers}, the most recently run keys first. A refill (after every take, demand and end, and on a fixed
  * tick which also lets idle keys go) works out what is missing and creates up to {@code parallelCreates} containers at
- * once, since one create-and-start (≈ 0.3–0.4 s here) would otherwise bound how fast a busy key is refilled.
+ * once, since one create-and-start (≈ 0.1 s here without the engine's networking, 0.2 s with it; more under load)
+ * would otherwise bound how fast a busy key is refilled.
  * A key whose waiter cannot run (the image lacks {@code /bin/sh}, say) is disabled for the life of the pool: its runs
  * go cold; other failures to create one are retried by the next refill. Pooled containers carry this worker's id
  * label, so the orphan sweep at the next start ({@link ContainerLauncher#removeOrphans}) removes those a crash left
@@ -353,30 +354,20 @@ public final class WarmPool implements AutoCloseable {
     private Optional<String> create(PoolKey key) {
         String id = null;
         try {
-            if (key.hostsFile() != null) {
-                HostsFile.ensure(key.hostsFile());
-            }
             Map<String, String> labels = new HashMap<>(key.labels());
             labels.put(LABEL_POOL, "warm");
-            var create = docker.createContainerCmd(key.image())
+            id = ContainerLauncher.sandboxed(docker.createContainerCmd(key.image()), key)
                     .withEntrypoint(WAITER)
                     .withCmd(List.of())
                     .withStdinOpen(true)
                     .withStdInOnce(true)
-                    .withUser(key.user())
                     .withLabels(labels)
-                    .withHostConfig(ContainerLauncher.hostConfig(key.memoryBytes(), key.nanoCpus(),
-                            key.pidsLimit(), key.networkMode(), key.hostsFile(), key.readOnlyRootfs(), key.tmpfs(),
-                            key.capDrop(), key.securityOpts()))
-                    .withNetworkDisabled(ContainerLauncher.networkDisabled(key.hostsFile()))
                     .withTty(false)
                     .withAttachStdin(true)
                     .withAttachStdout(false)
-                    .withAttachStderr(false);
-            if (key.workingDir() != null) {
-                create.withWorkingDir(key.workingDir());
-            }
-            id = create.exec().getId();
+                    .withAttachStderr(false)
+                    .exec()
+                    .getId();
             docker.startContainerCmd(id).exec();
             if (!Boolean.TRUE.equals(docker.inspectContainerCmd(id).exec().getState().getRunning())) {
                 disable(key, "its waiting process exited at once");
