@@ -109,6 +109,26 @@ class KustomizeManifestsTest {
         assertThat(((Number) workerPod.get("terminationGracePeriodSeconds")).longValue())
                 .as("pod grace > worker shutdown-grace + time to kill, report and drain the pool")
                 .isGreaterThanOrEqualTo(shutdownGrace.toSeconds() + 20);
+        // The hosts file of runs without a network: written by the worker, bound by the node's engine, so its
+        // directory is the same hostPath at the same path in the pod, handed to the worker's uid before it starts.
+        String hostsFile = env(workerContainer, "CODERUN_WORKER_SANDBOX_HOSTSFILE");
+        assertThat(hostsFile).as("the worker's hosts file").isNotNull();
+        String sandboxDir = Path.of(hostsFile).getParent().toString();
+        Map<String, Object> sandbox = volumeAt(worker, workerContainer, sandboxDir);
+        assertThat(map(sandbox, "hostPath").get("path")).as("the engine sees the file at the worker's path")
+                .isEqualTo(sandboxDir);
+        assertThat(initContainers(worker)).singleElement().satisfies(init -> {
+            assertThat(volumeAt(worker, init, sandboxDir)).isEqualTo(sandbox);
+            assertThat(String.join(" ", list(init, "command").stream().map(String::valueOf).toList()))
+                    .contains("chown 10001:10001 " + sandboxDir);
+            Map<String, Object> security = map(init, "securityContext");
+            assertThat(security.get("allowPrivilegeEscalation")).isEqualTo(false);
+            assertThat(map(security, "capabilities")).containsEntry("drop", List.of("ALL"))
+                    .containsEntry("add", List.of("CHOWN"));
+        });
+        assertThat(map(podSpec(worker), "securityContext")).containsEntry("runAsUser", 10001);
+        assertThat(workerContainer.get("securityContext")).as("the worker itself keeps the pod's uid")
+                .satisfies(sc -> assertThat(asMap(sc)).doesNotContainKey("runAsUser"));
         assertThat(Integer.parseInt(env(workerContainer, "CODERUN_WORKER_SLOTS")))
                 .isEqualTo(overlay.equals("dev") ? 2 : 4);
 
@@ -167,8 +187,26 @@ class KustomizeManifestsTest {
         return map(map(map(workload, "spec"), "template"), "spec");
     }
 
+    /** The pod's containers, init containers included. */
     private static List<Map<String, Object>> containers(Map<String, Object> workload) {
-        return list(podSpec(workload), "containers").stream().map(KustomizeManifestsTest::asMap).toList();
+        return java.util.stream.Stream.concat(
+                        list(podSpec(workload), "containers").stream(), list(podSpec(workload), "initContainers").stream())
+                .map(KustomizeManifestsTest::asMap).toList();
+    }
+
+    private static List<Map<String, Object>> initContainers(Map<String, Object> workload) {
+        return list(podSpec(workload), "initContainers").stream().map(KustomizeManifestsTest::asMap).toList();
+    }
+
+    /** The volume mounted at {@code mountPath} in {@code container}, from the pod's volumes. */
+    private static Map<String, Object> volumeAt(Map<String, Object> workload, Map<String, Object> container,
+            String mountPath) {
+        String volume = list(container, "volumeMounts").stream().map(KustomizeManifestsTest::asMap)
+                .filter(m -> m.get("mountPath").equals(mountPath)).map(m -> (String) m.get("name")).findFirst()
+                .orElseThrow(() -> new AssertionError(container.get("name") + " mounts nothing at " + mountPath));
+        return list(podSpec(workload), "volumes").stream().map(KustomizeManifestsTest::asMap)
+                .filter(v -> v.get("name").equals(volume)).findFirst()
+                .orElseThrow(() -> new AssertionError("no volume " + volume));
     }
 
     private static String env(Map<String, Object> container, String name) {
