@@ -136,6 +136,7 @@ public final class Bench {
         row("submit -> terminal p50/p95/p99 ms", conCoderun.terminal().brief(), conDocker.terminal().brief(), "");
         row("submit -> dispatch (scheduler decision) p50/p95/p99 ms", conCoderun.dispatched().brief(), "-", "");
         row("dispatch hop (dispatch -> STARTING) p50/p95/p99 ms", conCoderun.dispatchHop().brief(), "-", "");
+        row("  of which dispatch -> read by a read_committed reader", conCoderun.dispatchSeen().brief(), "-", "");
         row("STARTING -> RUNNING (container ready) p50/p95/p99 ms", conCoderun.startingToRunning().brief(), "-", "");
         row("CPU per run, whole machine (concurrent phase)", String.format("%.0f ms", coderunCpu.get("machine")),
                 String.format("%.0f ms", dockerCpu.get("machine")),
@@ -200,8 +201,8 @@ public final class Bench {
     // ---- phases ---------------------------------------------------------------------------------------------------
 
     /** One phase's latencies (ms from the client's submit) and its throughput. */
-    record Phase(Stats running, Stats firstOutput, Stats terminal, Stats dispatchHop, Stats dispatched,
-            Stats startingToRunning, double runsPerSecond, int failed) {
+    record Phase(Stats running, Stats firstOutput, Stats terminal, Stats dispatchHop, Stats dispatchSeen,
+            Stats dispatched, Stats startingToRunning, double runsPerSecond, int failed) {
         Map<String, Object> toMap() {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("runs_per_second", Stats.round(runsPerSecond));
@@ -210,6 +211,7 @@ public final class Bench {
             map.put("submit_to_first_output", firstOutput.toMap());
             map.put("submit_to_terminal", terminal.toMap());
             map.put("dispatch_hop", dispatchHop.toMap());
+            map.put("dispatch_to_read_committed", dispatchSeen.toMap());
             map.put("submit_to_dispatch", dispatched.toMap());
             map.put("starting_to_running", startingToRunning.toMap());
             return map;
@@ -221,6 +223,7 @@ public final class Bench {
         List<Long> firstOutput = Collections.synchronizedList(new ArrayList<>());
         List<Long> terminal = Collections.synchronizedList(new ArrayList<>());
         List<Long> hop = Collections.synchronizedList(new ArrayList<>());
+        List<Long> seen = Collections.synchronizedList(new ArrayList<>());
         List<Long> dispatched = Collections.synchronizedList(new ArrayList<>());
         List<Long> startingToRunning = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
@@ -250,6 +253,9 @@ public final class Bench {
                 if (m.dispatched > 0 && m.starting > 0) {
                     hop.add(m.starting - m.dispatched);
                 }
+                if (m.dispatched > 0 && m.dispatchSeen > 0) {
+                    seen.add(m.dispatchSeen - m.dispatched);
+                }
                 if (m.dispatched > 0) {
                     dispatched.add(m.dispatched - submitted);
                 }
@@ -261,7 +267,7 @@ public final class Bench {
         });
         double seconds = (lastTerminal[0] - start) / 1000.0;
         return new Phase(Stats.of(running), Stats.of(firstOutput), Stats.of(terminal), Stats.of(hop),
-                Stats.of(dispatched), Stats.of(startingToRunning), runs / seconds, failed.get());
+                Stats.of(seen), Stats.of(dispatched), Stats.of(startingToRunning), runs / seconds, failed.get());
     }
 
     private Phase docker(List<String> command, int runs, int concurrency) throws Exception {
@@ -290,7 +296,7 @@ public final class Bench {
         });
         double seconds = (System.currentTimeMillis() - start) / 1000.0;
         return new Phase(Stats.of(List.of()), Stats.of(firstOutput), Stats.of(terminal), Stats.of(List.of()),
-                Stats.of(List.of()), Stats.of(List.of()), runs / seconds, failed.get());
+                Stats.of(List.of()), Stats.of(List.of()), Stats.of(List.of()), runs / seconds, failed.get());
     }
 
     record Accept(long accepted, double perSecond, Stats latency, int refused) {

@@ -24,14 +24,17 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * Reads the dispatch, events and output topics from their current end (no consumer group, read_committed) and keeps,
  * per run, when each step happened by the services' own clocks: the scheduler's dispatch, the worker's STARTING and
- * RUNNING, its first output chunk, and the terminal event. The gateway, scheduler and worker run on this machine, so
- * their clocks and the bench's are one.
+ * RUNNING, its first output chunk, and the terminal event; and, by its own clock, when it first read the dispatch
+ * (its transaction was committed by then, so this splits the dispatch hop into the scheduler's commit and the worker's
+ * intake). The gateway, scheduler and worker run on this machine, so their clocks and the bench's are one.
  */
 final class EventTap implements AutoCloseable {
 
     /** One run's milestones, epoch milliseconds (0 = not seen yet). */
     static final class Milestones {
         volatile long dispatched;
+        /** When this reader first got the dispatch: its transaction was committed by then. */
+        volatile long dispatchSeen;
         volatile long starting;
         volatile long running;
         volatile long firstOutput;
@@ -77,7 +80,13 @@ final class EventTap implements AutoCloseable {
                     continue;
                 }
                 switch (message) {
-                    case DispatchRun d -> first(of(d.runId()), d.at(), m -> m.dispatched, (m, t) -> m.dispatched = t);
+                    case DispatchRun d -> {
+                        Milestones m = of(d.runId());
+                        first(m, d.at(), x -> x.dispatched, (x, t) -> x.dispatched = t);
+                        if (m.dispatchSeen == 0) {
+                            m.dispatchSeen = System.currentTimeMillis();
+                        }
+                    }
                     case OutputChunk c -> first(of(c.runId()), c.at(), m -> m.firstOutput, (m, t) -> m.firstOutput = t);
                     case RunEvent e -> onEvent(e);
                     default -> { }
