@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -20,7 +21,8 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * Renders each overlay of {@code infra/k8s} with {@code kubectl kustomize} (the real renderer; CI installs kubectl)
  * and checks the objects a cluster would receive: every workload present with probes, resources and a pinned image,
- * disruption budgets that select pods, the worker's grace period above its drain, references that resolve.
+ * disruption budgets that select pods, the worker's grace period above its drain and its sandbox directory on the
+ * node, references that resolve.
  */
 class KustomizeManifestsTest {
 
@@ -187,9 +189,9 @@ class KustomizeManifestsTest {
         return map(map(map(workload, "spec"), "template"), "spec");
     }
 
-    /** The pod's containers, init containers included. */
+    /** The pod's containers, then its init containers. */
     private static List<Map<String, Object>> containers(Map<String, Object> workload) {
-        return java.util.stream.Stream.concat(
+        return Stream.concat(
                         list(podSpec(workload), "containers").stream(), list(podSpec(workload), "initContainers").stream())
                 .map(KustomizeManifestsTest::asMap).toList();
     }
