@@ -41,6 +41,8 @@ final class Fleet implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Fleet.class);
     static final String DB_URL = "jdbc:postgresql://127.0.0.1:5432/";
+    /** The workers' uid in their image (infra/images/service). */
+    private static final int WORKER_UID = 10001;
 
     final String tag = "cl" + UUID.randomUUID().toString().substring(0, 8);
     final String jwtSecret = UUID.randomUUID().toString() + UUID.randomUUID();
@@ -50,7 +52,6 @@ final class Fleet implements AutoCloseable {
     private final Map<String, String> images;
     private final String secretsKeys;
     private final Network network = Network.newNetwork();
-    private static final int WORKER_UID = 10001;
     /**
      * Where the workers write the hosts file of runs without a network, at the same path on the host and in them: the
      * engine binds it into those runs' containers, as under compose. Owned by the workers' uid (open to every user
@@ -72,7 +73,7 @@ final class Fleet implements AutoCloseable {
         this.sandboxDir = Files.createTempDirectory("coderun-" + tag + "-sandbox-");
         Files.setPosixFilePermissions(sandboxDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         try {
-            // The workers' uid in their image (infra/images/service); root can hand the directory over.
+            // Root can hand the directory over.
             Files.setAttribute(sandboxDir, "unix:uid", WORKER_UID);
             Files.setAttribute(sandboxDir, "unix:gid", WORKER_UID);
         } catch (IOException | SecurityException notRoot) {

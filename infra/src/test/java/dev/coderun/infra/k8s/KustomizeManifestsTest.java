@@ -191,28 +191,26 @@ class KustomizeManifestsTest {
 
     /** The pod's containers, then its init containers. */
     private static List<Map<String, Object>> containers(Map<String, Object> workload) {
-        return Stream.concat(
-                        list(podSpec(workload), "containers").stream(), list(podSpec(workload), "initContainers").stream())
-                .map(KustomizeManifestsTest::asMap).toList();
+        return Stream.concat(maps(podSpec(workload), "containers").stream(), initContainers(workload).stream()).toList();
     }
 
     private static List<Map<String, Object>> initContainers(Map<String, Object> workload) {
-        return list(podSpec(workload), "initContainers").stream().map(KustomizeManifestsTest::asMap).toList();
+        return maps(podSpec(workload), "initContainers");
     }
 
     /** The volume mounted at {@code mountPath} in {@code container}, from the pod's volumes. */
     private static Map<String, Object> volumeAt(Map<String, Object> workload, Map<String, Object> container,
             String mountPath) {
-        String volume = list(container, "volumeMounts").stream().map(KustomizeManifestsTest::asMap)
+        String volume = maps(container, "volumeMounts").stream()
                 .filter(m -> m.get("mountPath").equals(mountPath)).map(m -> (String) m.get("name")).findFirst()
                 .orElseThrow(() -> new AssertionError(container.get("name") + " mounts nothing at " + mountPath));
-        return list(podSpec(workload), "volumes").stream().map(KustomizeManifestsTest::asMap)
+        return maps(podSpec(workload), "volumes").stream()
                 .filter(v -> v.get("name").equals(volume)).findFirst()
                 .orElseThrow(() -> new AssertionError("no volume " + volume));
     }
 
     private static String env(Map<String, Object> container, String name) {
-        return list(container, "env").stream().map(KustomizeManifestsTest::asMap)
+        return maps(container, "env").stream()
                 .filter(e -> e.get("name").equals(name)).map(e -> (String) e.get("value"))
                 .filter(Objects::nonNull).findFirst().orElse(null);
     }
@@ -239,6 +237,11 @@ class KustomizeManifestsTest {
         @SuppressWarnings("unchecked")
         List<Object> list = (List<Object>) value;
         return list;
+    }
+
+    /** {@link #list} of objects, each as a map. */
+    private static List<Map<String, Object>> maps(Map<String, Object> parent, String key) {
+        return list(parent, key).stream().map(KustomizeManifestsTest::asMap).toList();
     }
 
     @SuppressWarnings("unchecked")
